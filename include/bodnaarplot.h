@@ -1,0 +1,150 @@
+/*
+ * bodnaarplot.h — public interface of libbodnaarplot.
+ *
+ * bodnaarplot scores candidate plots for housing for older people by their
+ * distance to facilities, overlays each gemeente's gap between woondeal
+ * target and plans, and writes ranked candidates to a GeoPackage.
+ *
+ * Conventions (after Redis and liblwgeom):
+ *   - every public symbol starts with bp_;
+ *   - *_new() returns an object the caller owns and frees with the matching
+ *     *_free(); *_free(NULL) is a no-op;
+ *   - functions returning bp_status leave their outputs unaltered on failure
+ *     and put a one-line message, naming the file, layer, field or line at
+ *     fault, in the bp_ctx they were given;
+ *   - the library never prints and never exits.
+ *
+ * A run is: bp_config_new() -> bp_config_set()/bp_config_load_yaml() ->
+ * bp_run() -> bp_config_free().  Progress follows GDAL's convention: a
+ * GDALProgressFunc that returns FALSE aborts the run (BP_ERR_ABORTED).
+ */
+#ifndef BODNAARPLOT_H
+#define BODNAARPLOT_H
+
+#include <stddef.h>
+#include <cpl_progress.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define BP_VERSION "0.1.0"
+
+/* Status codes; the CLI uses them as exit codes (documented in README). */
+typedef enum {
+    BP_OK = 0,
+    BP_ERR_DATA = 1,    /* input contents are wrong: values, duplicates, empty layer */
+    BP_ERR_USAGE = 2,   /* bad flag or key, missing file/layer/field, output exists */
+    BP_ERR_IO = 3,      /* writing the output failed (disk full, permissions) */
+    BP_ERR_NOMEM = 4,   /* out of memory or an internal library failure */
+    BP_ERR_ABORTED = 5  /* the progress callback asked to stop */
+} bp_status;
+
+/* The three housing types of the woondeals, also the three scoring profiles. */
+typedef enum {
+    BP_NULTREDEN = 0,   /* step-free */
+    BP_GECLUSTERD = 1,  /* >= 12 step-free homes around a meeting room */
+    BP_ZORGGESCHIKT = 2 /* clustered and fit for intensive care */
+} bp_type;
+#define BP_NTYPES 3
+
+/* Name of a type ("nultreden", ...); NULL for an invalid value. */
+const char *bp_type_name(bp_type t);
+/* Parses a type name (case-insensitive); returns -1 when unknown. */
+int bp_type_parse(const char *name);
+
+/* ---- context: errors and warnings -------------------------------------- */
+
+typedef struct bp_ctx bp_ctx;
+
+/* Called for each warning as it is raised (e.g. to print it). */
+typedef void (*bp_warning_fn)(const char *msg, void *userdata);
+
+/* Returns a new context, or NULL when out of memory. */
+bp_ctx *bp_ctx_new(void);
+void bp_ctx_free(bp_ctx *ctx);
+/* The first error raised since the last bp_ctx_clear(), or "" when none.
+ * The string is owned by ctx and valid until the next call on ctx. */
+const char *bp_ctx_errmsg(const bp_ctx *ctx);
+bp_status bp_ctx_status(const bp_ctx *ctx);
+void bp_ctx_clear(bp_ctx *ctx);
+/* Warnings collected so far (owned by ctx). */
+size_t bp_ctx_warning_count(const bp_ctx *ctx);
+const char *bp_ctx_warning(const bp_ctx *ctx, size_t i);
+/* Installs a handler called for every new warning; NULL removes it. */
+void bp_ctx_set_warning_handler(bp_ctx *ctx, bp_warning_fn fn, void *userdata);
+
+/* ---- configuration ------------------------------------------------------ */
+
+typedef struct bp_config bp_config;
+
+/* Returns a configuration holding every documented default, or NULL when
+ * out of memory. */
+bp_config *bp_config_new(void);
+void bp_config_free(bp_config *cfg);
+
+/*
+ * Sets one parameter by its project-file key path, e.g. "profile",
+ * "candidates.source", "facilities.supermarkt.source",
+ * "criteria.supermarkt.full_m", "profiles.geclusterd.weights.zorg".
+ * 'origin' names where the value came from for messages ("--radius",
+ * "project.yaml line 12"); it may be NULL.  Relative paths in values are
+ * taken as given (the YAML loader resolves them against the project file).
+ * Returns BP_OK, or BP_ERR_USAGE with cfg unaltered.
+ */
+bp_status bp_config_set(bp_config *cfg, const char *key, const char *value,
+                        const char *origin, bp_ctx *ctx);
+
+/*
+ * Reads a project file (YAML) into cfg, on top of what cfg holds.  Keys
+ * are those of bp_config_set(); relative paths are resolved against the
+ * project file's folder.  Anchors/aliases, unknown keys and wrong types are
+ * errors naming the line.  On failure cfg may hold the keys read before the
+ * faulty one; callers discard it.
+ */
+bp_status bp_config_load_yaml(bp_config *cfg, const char *path, bp_ctx *ctx);
+
+/* Checks that cfg is complete and consistent (inputs given, weights sum
+ * above zero, criteria name known categories, full < zero, ...). */
+bp_status bp_config_validate(const bp_config *cfg, bp_ctx *ctx);
+
+/* Calls fn(key, value) for every effective parameter, in a stable order.
+ * Used for run_info and `--print-config`. */
+void bp_config_foreach(const bp_config *cfg,
+                       void (*fn)(const char *key, const char *value, void *ud),
+                       void *ud);
+
+/* Output path of the configuration (NULL when unset). */
+const char *bp_config_output(const bp_config *cfg);
+
+/* ---- running ------------------------------------------------------------ */
+
+/* What a run did; filled by bp_run(). */
+typedef struct {
+    size_t n_candidates;      /* plots scored */
+    size_t n_knocked_out;     /* plots knocked out for the chosen profile */
+    size_t n_facilities;      /* facilities of all categories */
+    size_t n_gemeenten;       /* gemeenten in gemeente_gap */
+    size_t n_repaired;        /* invalid geometries repaired, all inputs */
+    size_t n_skipped;         /* features without geometry, all inputs */
+    double seconds;           /* wall time */
+} bp_summary;
+
+/*
+ * Runs the whole analysis: load -> distances -> scores -> gap -> rank ->
+ * write.  The output is written to a temporary file beside it and renamed
+ * into place only when complete; on any failure the temporary file is
+ * removed and an existing output is left as it was.  'progress' may be
+ * NULL; 'summary' may be NULL.
+ */
+bp_status bp_run(const bp_config *cfg, GDALProgressFunc progress,
+                 void *progress_data, bp_summary *summary, bp_ctx *ctx);
+
+/* Versions of bodnaarplot and the libraries it runs on, one per line, as
+ * "name version".  Static storage. */
+const char *bp_versions(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* BODNAARPLOT_H */
