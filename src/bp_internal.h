@@ -179,12 +179,16 @@ void bp_sindex_free(bp_sindex *ix);
  * 'expand' of the envelope of q. */
 void bp_sindex_query(bp_sindex *ix, const GEOSGeometry *q, double expand,
                      void (*fn)(size_t idx, void *ud), void *ud);
-/* Exact distance from q (prepared as pq) to the nearest geometry, its index
- * and the number of geometries within 'radius'.  Returns 0 on success, -1
+/* Exact distance from q (prepared as pq, or NULL: unprepared) to the
+ * nearest geometry, its index and the number of geometries within 'radius';
+ * 'win' is bp_sindex_window(q, radius) or NULL.  Returns 0 on success, -1
  * when a GEOS call failed. */
 int bp_sindex_proximity(bp_sindex *ix, const GEOSGeometry *q,
-                        const GEOSPreparedGeometry *pq, double radius,
-                        double *dist, size_t *nearest, int *count);
+                        const GEOSPreparedGeometry *pq, const GEOSGeometry *win,
+                        double radius, double *dist, size_t *nearest, int *count);
+/* The rectangle of q's envelope grown by 'expand' (caller destroys), to
+ * pass as 'win' above when one plot is queried against several indexes. */
+GEOSGeometry *bp_sindex_window(GEOSContextHandle_t h, const GEOSGeometry *q, double expand);
 
 /* ---- proximity.c -------------------------------------------------------- */
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #define CHUNK 256
+#define PREPARE_ABOVE 64 /* vertices; measured on the benchmark (scripts/bench.sh) */
 
 typedef struct {
     GEOSGeometry *const *plots;
@@ -77,21 +78,26 @@ static void *worker(void *arg)
         if (start >= j->nplots) break;
         size_t end = start + CHUNK < j->nplots ? start + CHUNK : j->nplots;
         for (size_t i = start; i < end; i++) {
-            const GEOSPreparedGeometry *pq = GEOSPrepare_r(g.h, j->plots[i]);
-            if (!pq) {
+            /* small plots (most) are faster unprepared, see sindex.c */
+            const GEOSPreparedGeometry *pq = NULL;
+            if (GEOSGetNumCoordinates_r(g.h, j->plots[i]) > PREPARE_ABOVE &&
+                !(pq = GEOSPrepare_r(g.h, j->plots[i]))) {
                 fail(j, g.msg[0] ? g.msg : "GEOSPrepare failed");
                 goto out;
             }
+            GEOSGeometry *win = bp_sindex_window(g.h, j->plots[i], j->radius);
             for (size_t c = 0; c < j->ncat; c++) {
                 size_t nearest;
-                if (bp_sindex_proximity(ix[c], j->plots[i], pq, j->radius, &j->dist[i * j->ncat + c],
+                if (bp_sindex_proximity(ix[c], j->plots[i], pq, win, j->radius, &j->dist[i * j->ncat + c],
                                         &nearest, &j->count[i * j->ncat + c]) < 0) {
-                    GEOSPreparedGeom_destroy_r(g.h, pq);
+                    if (pq) GEOSPreparedGeom_destroy_r(g.h, pq);
+                    if (win) GEOSGeom_destroy_r(g.h, win);
                     fail(j, g.msg[0] ? g.msg : "GEOS distance failed");
                     goto out;
                 }
             }
-            GEOSPreparedGeom_destroy_r(g.h, pq);
+            if (pq) GEOSPreparedGeom_destroy_r(g.h, pq);
+            if (win) GEOSGeom_destroy_r(g.h, win);
         }
         size_t done = atomic_fetch_add(&j->done, end - start) + (end - start);
         if (wa->progress && !wa->progress((double)done / (double)j->nplots, NULL, wa->pdata)) {

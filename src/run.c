@@ -15,6 +15,17 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <cpl_error.h>
+
+/* Phase timings as GDAL debug messages: run with CPL_DEBUG=BODNAARPLOT. */
+static void phase(const char *name, struct timespec *last)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    CPLDebug("BODNAARPLOT", "%-10s %.3f s", name,
+             (double)(now.tv_sec - last->tv_sec) + (double)(now.tv_nsec - last->tv_nsec) * 1e-9);
+    *last = now;
+}
 
 typedef struct {
     char **key, **value;
@@ -197,6 +208,7 @@ bp_status bp_run(const bp_config *cfg, GDALProgressFunc progress, void *pdata, b
 {
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
+    struct timespec tp = t0;
     time_t started = time(NULL);
     bp_status st = bp_config_validate(cfg, ctx);
     if (st == BP_OK) st = check_output(cfg, ctx);
@@ -231,6 +243,7 @@ bp_status bp_run(const bp_config *cfg, GDALProgressFunc progress, void *pdata, b
     if (st != BP_OK) goto out;
     report_layer(ctx, &plots);
     if ((st = read_ids(cfg, &plots, &ids, ctx)) != BP_OK) goto out;
+    phase("candidates", &tp);
 
     bp_layer_opts gopts = {.keep_attrs = 1};
     if ((st = bp_layer_read(&gml, cfg->gemeenten, &gopts, &crs, &g, NULL, NULL, ctx)) != BP_OK) goto out;
@@ -251,6 +264,7 @@ bp_status bp_run(const bp_config *cfg, GDALProgressFunc progress, void *pdata, b
         }
         report_layer(ctx, &fac[c]);
     }
+    phase("inputs", &tp);
     if (progress && !progress(0.2, NULL, pdata)) {
         st = bp_error(ctx, BP_ERR_ABORTED, "interrupted");
         goto out;
@@ -289,6 +303,7 @@ bp_status bp_run(const bp_config *cfg, GDALProgressFunc progress, void *pdata, b
             capacity[i] = NAN;
         }
     }
+    phase("gemeente", &tp);
     /* warn once for each gemeente that has plots but no target */
     unsigned char *warned = calloc(gm.n, 1);
     for (size_t i = 0; warned && i < n; i++) {
@@ -308,6 +323,8 @@ bp_status bp_run(const bp_config *cfg, GDALProgressFunc progress, void *pdata, b
     GDALDestroyScaledProgress(sp);
     sp = NULL;
     if (st != BP_OK) goto out;
+
+    phase("distances", &tp);
 
     /* ---- scores and gap ---- */
     for (size_t i = 0; i < n; i++) {
@@ -371,6 +388,8 @@ bp_status bp_run(const bp_config *cfg, GDALProgressFunc progress, void *pdata, b
         if (!knocked[order[k]]) rank[order[k]] = (int)k + 1;
     free(chosen);
 
+    phase("scores", &tp);
+
     /* ---- run_info ---- */
     {
         char ts[64], v[64];
@@ -418,6 +437,7 @@ bp_status bp_run(const bp_config *cfg, GDALProgressFunc progress, void *pdata, b
     st = bp_export_gpkg(&ex, progress ? GDALScaledProgress : NULL, sp, ctx);
     GDALDestroyScaledProgress(sp);
     sp = NULL;
+    phase("write", &tp);
 
     if (st == BP_OK && summary) {
         memset(summary, 0, sizeof *summary);
