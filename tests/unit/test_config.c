@@ -1,0 +1,188 @@
+/* Unit tests of config.c: defaults, the key setter shared by flags and
+ * project files, YAML loading with relative paths, and validation. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bp_internal.h"
+
+static void defaults(void **state)
+{
+    (void)state;
+    bp_config *c = bp_config_new();
+    assert_int_equal(c->profile, BP_GECLUSTERD);
+    assert_string_equal(c->crs, "EPSG:28992");
+    assert_string_equal(c->code_field, "gemeentecode");
+    assert_float_equal(c->radius_m, 500, 0);
+    assert_float_equal(c->density, 60, 0);
+    assert_float_equal(c->gap_weight, 0.25, 0);
+    assert_float_equal(c->min_homes[BP_GECLUSTERD], 12, 0);
+    /* known categories get their documented criteria */
+    bp_ctx *ctx = bp_ctx_new();
+    assert_int_equal(bp_config_set(c, "facilities.ov_halte", "x.gpkg", NULL, ctx), BP_OK);
+    assert_int_equal(bp_config_set(c, "facilities.bakker", "y.gpkg", NULL, ctx), BP_OK);
+    const bp_category *k = bp_config_category(c, "ov_halte");
+    assert_float_equal(k->full_m, 300, 0);
+    assert_float_equal(k->zero_m, 800, 0);
+    k = bp_config_category(c, "bakker"); /* unknown: generic */
+    assert_float_equal(k->full_m, 500, 0);
+    assert_float_equal(k->weight[BP_NULTREDEN], 1, 0);
+    bp_ctx_free(ctx);
+    bp_config_free(c);
+    bp_config_free(NULL);
+}
+
+static void setter_errors(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *key, *value, *expect;
+    } cases[] = {
+        {"profile", "senioren", "profile must be nultreden, geclusterd or zorggeschikt"},
+        {"radius_m", "abc", "radius_m must be a number"},
+        {"radius_m", "-5", "between 1 and 100000"},
+        {"radius_m", "1e999", "must be a number"},
+        {"gap_weight", "1.5", "between 0 and 1"},
+        {"overwrite", "misschien", "true or false"},
+        {"criteria.supermarkt.decay", "cubic", "linear or logistic"},
+        {"criteria.supermarkt.ful_m", "5", "unknown key 'criteria.supermarkt.ful_m'"},
+        {"facilities.Super-Markt", "x", "lower-case letters"},
+        {"profiles.senioren.min_homes", "3", "profile 'senioren'"},
+        {"colour", "red", "unknown key 'colour'"},
+        {"a..b", "1", "malformed key"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        bp_config *c = bp_config_new();
+        bp_ctx *ctx = bp_ctx_new();
+        assert_int_equal(bp_config_set(c, cases[i].key, cases[i].value, "here", ctx), BP_ERR_USAGE);
+        if (!strstr(bp_ctx_errmsg(ctx), cases[i].expect) || strncmp(bp_ctx_errmsg(ctx), "here: ", 6))
+            fail_msg("case %zu: '%s' lacks '%s'", i, bp_ctx_errmsg(ctx), cases[i].expect);
+        bp_ctx_free(ctx);
+        bp_config_free(c);
+    }
+}
+
+static char dir[128];
+
+static const char *write_file(const char *name, const char *text)
+{
+    static char p[256];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    return p;
+}
+
+static void yaml_project(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "/tmp/bp_test_config_%d", (int)getpid());
+    mkdir(dir, 0700);
+    const char *p = write_file("p.yaml",
+                               "profile: zorggeschikt\n"
+                               "candidates:\n  source: kavels.gpkg|layername=kavels\n  id_field: id\n"
+                               "gemeenten: /abs/gem.gpkg\n"
+                               "targets: t.csv\n"
+                               "facilities:\n  supermarkt: PG:dbname=x\n  zorg:\n    source: sub/z.gpkg\n    where: \"soort = 'verpleeghuis'\"\n"
+                               "criteria:\n  zorg: {full_m: 300, zero_m: 900, decay: logistic, knockout_m: 2000}\n"
+                               "profiles:\n  zorggeschikt:\n    weights: {zorg: 7}\n    min_homes: 20\n"
+                               "output: out.gpkg\n");
+    bp_config *c = bp_config_new();
+    bp_ctx *ctx = bp_ctx_new();
+    assert_int_equal(bp_config_load_yaml(c, p, ctx), BP_OK);
+    char want[256];
+    snprintf(want, sizeof want, "%s/kavels.gpkg|layername=kavels", dir);
+    assert_string_equal(c->candidates, want);
+    assert_string_equal(c->gemeenten, "/abs/gem.gpkg");
+    snprintf(want, sizeof want, "%s/out.gpkg", dir);
+    assert_string_equal(c->output, want);
+    assert_int_equal(c->profile, BP_ZORGGESCHIKT);
+    const bp_category *z = bp_config_category(c, "zorg");
+    snprintf(want, sizeof want, "%s/sub/z.gpkg", dir);
+    assert_string_equal(z->source, want);
+    assert_string_equal(z->where, "soort = 'verpleeghuis'");
+    assert_int_equal(z->decay, BP_DECAY_LOGISTIC);
+    assert_float_equal(z->knockout_m, 2000, 0);
+    assert_float_equal(z->weight[BP_ZORGGESCHIKT], 7, 0);
+    assert_float_equal(c->min_homes[BP_ZORGGESCHIKT], 20, 0);
+    assert_string_equal(bp_config_category(c, "supermarkt")->source, "PG:dbname=x");
+    assert_int_equal(bp_config_validate(c, ctx), BP_OK);
+    bp_ctx_free(ctx);
+    bp_config_free(c);
+
+    static const struct {
+        const char *text, *expect;
+    } bad[] = {
+        {"profile: geclusterd\nradius: 400\n", "p.yaml line 2: unknown key 'radius'"},
+        {"radius_m: [1, 2]\n", "line 1: radius_m must not be a list"},
+        {"criteria:\n  supermarkt:\n    full_m: veel\n", "line 3: criteria.supermarkt.full_m must be a number"},
+        {"- a\n- b\n", "must be a mapping"},
+        {"output:\n", "output has no value"},
+        {"a: &x 1\n", "anchors and aliases"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        p = write_file("p.yaml", bad[i].text);
+        c = bp_config_new();
+        ctx = bp_ctx_new();
+        assert_int_equal(bp_config_load_yaml(c, p, ctx), BP_ERR_USAGE);
+        if (!strstr(bp_ctx_errmsg(ctx), bad[i].expect))
+            fail_msg("case %zu: '%s' lacks '%s'", i, bp_ctx_errmsg(ctx), bad[i].expect);
+        bp_ctx_free(ctx);
+        bp_config_free(c);
+    }
+    unlink(p);
+    rmdir(dir);
+}
+
+static void validation(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *const kv[16];
+        const char *expect;
+    } cases[] = {
+        {{"gemeenten", "g", "targets", "t", "output", "o.gpkg", "facilities.a", "x", NULL}, "no candidate plots"},
+        {{"candidates", "c", "targets", "t", "output", "o.gpkg", "facilities.a", "x", NULL}, "no gemeente"},
+        {{"candidates", "c", "gemeenten", "g", "output", "o.gpkg", "facilities.a", "x", NULL}, "no targets"},
+        {{"candidates", "c", "gemeenten", "g", "targets", "t", "facilities.a", "x", NULL}, "no output"},
+        {{"candidates", "c", "gemeenten", "g", "targets", "t", "output", "o.gpkg", NULL}, "no facility"},
+        {{"candidates", "c", "gemeenten", "g", "targets", "t", "output", "o.gpkg", "criteria.zorg.full_m", "5", NULL},
+         "no facility layer is given for it"},
+        {{"candidates", "c", "gemeenten", "g", "targets", "t", "output", "o.gpkg", "facilities.a", "x",
+          "criteria.a.full_m", "2000", NULL},
+         "full_m (2000) must be smaller than zero_m (1000)"},
+        {{"candidates", "c", "gemeenten", "g", "targets", "t", "output", "o.gpkg", "facilities.a", "x",
+          "profiles.nultreden.weights.a", "0", NULL},
+         "profiles.nultreden: the weights"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        bp_config *c = bp_config_new();
+        bp_ctx *ctx = bp_ctx_new();
+        for (const char *const *kv = cases[i].kv; kv[0]; kv += 2)
+            assert_int_equal(bp_config_set(c, kv[0], kv[1], NULL, ctx), BP_OK);
+        assert_int_equal(bp_config_validate(c, ctx), BP_ERR_USAGE);
+        if (!strstr(bp_ctx_errmsg(ctx), cases[i].expect))
+            fail_msg("case %zu: '%s' lacks '%s'", i, bp_ctx_errmsg(ctx), cases[i].expect);
+        bp_ctx_free(ctx);
+        bp_config_free(c);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(defaults), cmocka_unit_test(setter_errors), cmocka_unit_test(yaml_project),
+        cmocka_unit_test(validation),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
