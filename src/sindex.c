@@ -215,7 +215,7 @@ static int vertices(GEOSContextHandle_t h, const GEOSGeometry *g, double *xy)
 static int process_hits(bp_sindex *ix, const GEOSGeometry *q, const GEOSPreparedGeometry *pq,
                         double radius, int *count, double *best, size_t *best_idx)
 {
-    qsort(ix->hits, ix->nhits, sizeof *ix->hits, cmp_hit);
+    if (ix->nhits > 1) qsort(ix->hits, ix->nhits, sizeof *ix->hits, cmp_hit);
     int n = 0;
     for (size_t k = 0; k < ix->nhits; k++) {
         const hit *h = &ix->hits[k];

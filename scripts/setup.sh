@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# setup.sh — installs what bodnaarplot needs from Debian 12's packages.
+#   scripts/setup.sh          build and run: compiler, CMake, GDAL, GEOS, PROJ,
+#                             SpatiaLite, libyaml, readosm, GDAL's tools
+#   scripts/setup.sh --test   also what the tests use: cmocka, sqlite3, the
+#                             GDAL Python bindings
+# Runs apt-get through sudo when not root; does nothing when all is there.
+set -euo pipefail
+
+pkgs=(build-essential cmake pkg-config
+      libgdal-dev gdal-bin libgeos-dev libproj-dev proj-bin
+      libspatialite-dev libsqlite3-dev libyaml-dev libreadosm-dev)
+if [ "${1:-}" = "--test" ]; then
+    pkgs+=(libcmocka-dev sqlite3 python3-gdal)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+SUDO=
+[ "$(id -u)" -ne 0 ] && SUDO=sudo
+echo "setup.sh: installing ${missing[*]}" >&2
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
