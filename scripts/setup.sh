@@ -11,7 +11,7 @@ pkgs=(build-essential cmake pkg-config
       libgdal-dev gdal-bin libgeos-dev libproj-dev proj-bin
       libspatialite-dev libsqlite3-dev libyaml-dev libreadosm-dev)
 if [ "${1:-}" = "--test" ]; then
-    pkgs+=(libcmocka-dev sqlite3 python3-gdal)
+    pkgs+=(libcmocka-dev sqlite3 python3-gdal valgrind)
 fi
 
 missing=()

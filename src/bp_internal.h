@@ -84,6 +84,10 @@ struct bp_config {
     int overwrite;
 };
 
+/* bp_config_load_yaml() on text in memory; 'name' stands for the file in
+ * messages and its folder part resolves relative paths. */
+bp_status bp_config_load_yaml_text(bp_config *cfg, const char *text, size_t len, const char *name,
+                                   bp_ctx *ctx);
 /* Category by name, or NULL. */
 const bp_category *bp_config_category(const bp_config *cfg, const char *name);
 

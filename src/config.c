@@ -372,10 +372,10 @@ static bp_status load_node(bp_config *c, const bp_yaml *y, char *path, size_t pa
     return bp_config_set(c, path, v, origin, ctx);
 }
 
-bp_status bp_config_load_yaml(bp_config *c, const char *file, bp_ctx *ctx)
+/* Loads a parsed project file; 'file' names it in messages and its folder
+ * resolves relative paths. */
+static bp_status load_tree(bp_config *c, bp_yaml *y, const char *file, bp_ctx *ctx)
 {
-    bp_yaml *y = bp_yaml_parse_file(file, ctx);
-    if (!y) return bp_ctx_status(ctx);
     char dir[4096] = "";
     const char *slash = strrchr(file, '/');
     if (slash && (size_t)(slash - file) < sizeof dir) {
@@ -384,12 +384,27 @@ bp_status bp_config_load_yaml(bp_config *c, const char *file, bp_ctx *ctx)
         if (!dir[0]) strcpy(dir, "/");
     }
     char path[512] = "";
-    bp_status st;
     if (y->kind != BP_YAML_MAP)
-        st = bp_error(ctx, BP_ERR_USAGE, "%s line %d: the project file must be a mapping of keys",
-                      file, y->line);
-    else
-        st = load_node(c, y, path, sizeof path, file, dir, ctx);
+        return bp_error(ctx, BP_ERR_USAGE, "%s line %d: the project file must be a mapping of keys", file,
+                        y->line);
+    return load_node(c, y, path, sizeof path, file, dir, ctx);
+}
+
+bp_status bp_config_load_yaml(bp_config *c, const char *file, bp_ctx *ctx)
+{
+    bp_yaml *y = bp_yaml_parse_file(file, ctx);
+    if (!y) return bp_ctx_status(ctx);
+    bp_status st = load_tree(c, y, file, ctx);
+    bp_yaml_free(y);
+    return st;
+}
+
+bp_status bp_config_load_yaml_text(bp_config *c, const char *text, size_t len, const char *name,
+                                   bp_ctx *ctx)
+{
+    bp_yaml *y = bp_yaml_parse(text, len, name, ctx);
+    if (!y) return bp_ctx_status(ctx);
+    bp_status st = load_tree(c, y, name, ctx);
     bp_yaml_free(y);
     return st;
 }

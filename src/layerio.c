@@ -84,7 +84,8 @@ bp_status bp_source_open(const bp_source *s, GDALDatasetH *ds_out, OGRLayerH *ly
         if (strncmp(s->path, "PG:", 3) != 0 && strncmp(s->path, "/vsi", 4) != 0 &&
             stat(s->path, &st) != 0)
             return bp_error(ctx, BP_ERR_USAGE, "%s: %s", s->path, strerror(errno));
-        return bp_error(ctx, BP_ERR_USAGE, "%s: not a vector data source GDAL can read (%s)", s->path,
+        /* it exists, so its contents are at fault (or a PG:/vsi source is unreachable) */
+        return bp_error(ctx, BP_ERR_DATA, "%s: not a vector data source GDAL can read (%s)", s->path,
                         bp_cpl_msg());
     }
     char names[512];
@@ -214,8 +215,14 @@ bp_status bp_layer_read(bp_layer *out, const char *spec, const bp_layer_opts *op
             name_idx = OGR_FD_GetFieldIndex(defn, guesses[i]);
     }
     if (opts->where && *opts->where) {
+        /* some drivers check the filter only when they run it: count too */
+        CPLErrorReset();
         CPLPushErrorHandler(CPLQuietErrorHandler);
         OGRErr e = OGR_L_SetAttributeFilter(lyr, opts->where);
+        if (e == OGRERR_NONE) {
+            OGR_L_GetFeatureCount(lyr, TRUE);
+            if (CPLGetLastErrorType() >= CE_Failure) e = OGRERR_FAILURE;
+        }
         CPLPopErrorHandler();
         if (e != OGRERR_NONE) {
             st = bp_error(ctx, BP_ERR_USAGE, "%s: bad where filter '%s': %s", out->what, opts->where,
@@ -230,10 +237,11 @@ bp_status bp_layer_read(bp_layer *out, const char *spec, const bp_layer_opts *op
         OGR_FD_Reference(defn);
     }
 
+    CPLErrorReset();
+    CPLPushErrorHandler(CPLQuietErrorHandler);
     GIntBig total = OGR_L_GetFeatureCount(lyr, FALSE);
     OGR_L_ResetReading(lyr);
     CPLErrorReset();
-    CPLPushErrorHandler(CPLQuietErrorHandler);
     OGRFeatureH f;
     while ((f = OGR_L_GetNextFeature(lyr)) != NULL) {
         out->n_read++;

@@ -203,8 +203,34 @@ static void report_layer(bp_ctx *ctx, const bp_layer *l)
                 l->n_repaired, l->n_repaired == 1 ? "y" : "ies", l->n_skipped, l->n_skipped == 1 ? "" : "s");
 }
 
+/* GDAL's messages during a run: warnings become the run's warnings, errors
+ * stay available to the code that checks for them (CPLGetLastErrorMsg), and
+ * nothing is printed, except debug messages when CPL_DEBUG asks for them. */
+static void CPL_STDCALL route_cpl(CPLErr cls, CPLErrorNum num, const char *msg)
+{
+    (void)num;
+    if (cls == CE_Warning) {
+        bp_ctx *ctx = CPLGetErrorHandlerUserData();
+        if (ctx && bp_ctx_warning_count(ctx) < 1000) bp_warn(ctx, "GDAL: %s", msg);
+    } else if (cls == CE_Debug) {
+        CPLDefaultErrorHandler(cls, num, msg);
+    }
+}
+
+static bp_status run_pipeline(const bp_config *cfg, GDALProgressFunc progress, void *pdata,
+                              bp_summary *summary, bp_ctx *ctx);
+
 bp_status bp_run(const bp_config *cfg, GDALProgressFunc progress, void *pdata, bp_summary *summary,
                  bp_ctx *ctx)
+{
+    CPLPushErrorHandlerEx(route_cpl, ctx);
+    bp_status st = run_pipeline(cfg, progress, pdata, summary, ctx);
+    CPLPopErrorHandler();
+    return st;
+}
+
+static bp_status run_pipeline(const bp_config *cfg, GDALProgressFunc progress, void *pdata,
+                              bp_summary *summary, bp_ctx *ctx)
 {
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);

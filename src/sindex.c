@@ -44,6 +44,12 @@ static int exact_distance(GEOSContextHandle_t h, const GEOSPreparedGeometry *pq,
     return pq ? GEOSPreparedDistance_r(h, pq, g, d) : GEOSDistance_r(h, q, g, d);
 }
 
+static void ignore_item(void *item, void *ud)
+{
+    (void)item;
+    (void)ud;
+}
+
 bp_sindex *bp_sindex_new(GEOSContextHandle_t h, GEOSGeometry *const *geoms, size_t n)
 {
     bp_sindex *ix = calloc(1, sizeof *ix);
@@ -76,7 +82,7 @@ bp_sindex *bp_sindex_new(GEOSContextHandle_t h, GEOSGeometry *const *geoms, size
     if (n > 0) {
         GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, 0, 0);
         if (pt) {
-            GEOSSTRtree_query_r(h, ix->tree, pt, NULL, NULL);
+            GEOSSTRtree_query_r(h, ix->tree, pt, ignore_item, NULL);
             GEOSGeom_destroy_r(h, pt);
         }
     }

@@ -152,10 +152,32 @@ static void containment_is_zero(void **state)
     clear(&fac[1]);
 }
 
+/* Regression: building an index whose geometries cover the origin crashed
+ * (the tree was forced to build with a query at (0, 0) and no callback). */
+static void index_over_origin(void **state)
+{
+    (void)state;
+    GEOSGeometry *g[1] = {GEOSGeom_createRectangle_r(h, -10, -10, 10, 10)};
+    bp_sindex *ix = bp_sindex_new(h, g, 1);
+    assert_non_null(ix);
+    GEOSGeometry *q = GEOSGeom_createPointFromXY_r(h, 30, 0);
+    double d;
+    size_t nearest;
+    int count;
+    assert_int_equal(bp_sindex_proximity(ix, q, NULL, NULL, 25, &d, &nearest, &count), 0);
+    assert_float_equal(d, 20, 1e-12);
+    assert_int_equal(count, 1);
+    assert_int_equal(nearest, 0);
+    bp_sindex_free(ix);
+    GEOSGeom_destroy_r(h, q);
+    GEOSGeom_destroy_r(h, g[0]);
+}
+
 int main(void)
 {
     h = GEOS_init_r();
-    const struct CMUnitTest tests[] = {cmocka_unit_test(random_layers), cmocka_unit_test(containment_is_zero)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(random_layers), cmocka_unit_test(containment_is_zero),
+                                       cmocka_unit_test(index_over_origin)};
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     GEOS_finish_r(h);
     return rc;
