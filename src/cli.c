@@ -106,10 +106,12 @@ static int CPL_STDCALL quiet_progress(double done, const char *msg, void *ud)
     return !interrupted;
 }
 
-static void print_warning(const char *msg, void *ud)
+/* Warnings are printed after the run, not across the progress line. */
+static void print_warnings(const bp_ctx *ctx)
 {
-    (void)ud;
-    fprintf(stderr, "bodnaarplot: warning: %s\n", msg);
+    fflush(stdout);
+    for (size_t i = 0; i < bp_ctx_warning_count(ctx); i++)
+        fprintf(stderr, "bodnaarplot: warning: %s\n", bp_ctx_warning(ctx, i));
 }
 
 static void print_config(const char *key, const char *value, void *ud)
@@ -232,12 +234,12 @@ int main(int argc, char **argv)
         bp_config_foreach(cfg, print_config, NULL);
         goto done;
     }
-    if (!quiet) bp_ctx_set_warning_handler(ctx, print_warning, NULL);
     signal(SIGINT, on_sigint);
     signal(SIGTERM, on_sigint);
     signal(SIGXFSZ, SIG_IGN); /* a full quota becomes a write error, not a kill */
     bp_summary sum;
     bp_status st = bp_run(cfg, quiet ? quiet_progress : progress_fn, NULL, &sum, ctx);
+    if (!quiet) print_warnings(ctx);
     if (st != BP_OK) {
         rc = fail(st, bp_ctx_errmsg(ctx));
         goto done;
