@@ -65,18 +65,16 @@ static void info_layer(info_rows *r, const char *prefix, const char *src, const 
     char k[300], v[64];
     snprintf(k, sizeof k, "input.%s.source", prefix);
     info_add(r, k, src);
-    snprintf(k, sizeof k, "input.%s.features_read", prefix);
-    snprintf(v, sizeof v, "%zu", l->n_read);
-    info_add(r, k, v);
-    snprintf(k, sizeof k, "input.%s.features_used", prefix);
-    snprintf(v, sizeof v, "%zu", l->n);
-    info_add(r, k, v);
-    snprintf(k, sizeof k, "input.%s.repaired", prefix);
-    snprintf(v, sizeof v, "%zu", l->n_repaired);
-    info_add(r, k, v);
-    snprintf(k, sizeof k, "input.%s.skipped_without_geometry", prefix);
-    snprintf(v, sizeof v, "%zu", l->n_skipped);
-    info_add(r, k, v);
+    const struct {
+        const char *name;
+        size_t value;
+    } counts[] = {{"features_read", l->n_read}, {"features_used", l->n}, {"repaired", l->n_repaired},
+                  {"skipped_without_geometry", l->n_skipped}};
+    for (size_t i = 0; i < sizeof counts / sizeof *counts; i++) {
+        snprintf(k, sizeof k, "input.%s.%s", prefix, counts[i].name);
+        snprintf(v, sizeof v, "%zu", counts[i].value);
+        info_add(r, k, v);
+    }
 }
 
 static void info_free(info_rows *r)
