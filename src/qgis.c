@@ -581,6 +581,56 @@ static bp_status write_project(GDALDatasetH ds, proj_layer *pls, size_t n, const
     return st;
 }
 
+/* ---- GeoPackage schema extension: column titles and descriptions --------- */
+
+/* gpkg_data_columns (with its empty constraints table and the two
+ * gpkg_extensions rows the schema extension asks for): the alias as name
+ * and title, the description, for every field layers/ defines.  GDAL 3.7+
+ * reads these as alternative names and comments; QGIS 3.22 reads the QML. */
+static bp_status write_data_columns(GDALDatasetH ds, proj_layer *pls, size_t n, const bp_config *cfg,
+                                    const char *what, bp_ctx *ctx)
+{
+    static const char *const ddl[] = {
+        "CREATE TABLE IF NOT EXISTS gpkg_extensions (table_name TEXT, column_name TEXT, "
+        "extension_name TEXT NOT NULL, definition TEXT NOT NULL, scope TEXT NOT NULL, "
+        "CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name))",
+        "CREATE TABLE gpkg_data_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL, name TEXT, "
+        "title TEXT, description TEXT, mime_type TEXT, constraint_name TEXT, "
+        "CONSTRAINT pk_gdc PRIMARY KEY (table_name, column_name), CONSTRAINT gdc_tn UNIQUE (table_name, name))",
+        "CREATE TABLE gpkg_data_column_constraints (constraint_name TEXT NOT NULL, constraint_type TEXT NOT NULL, "
+        "value TEXT, min NUMERIC, min_is_inclusive BOOLEAN, max NUMERIC, max_is_inclusive BOOLEAN, "
+        "description TEXT, CONSTRAINT gdcc_ntv UNIQUE (constraint_name, constraint_type, value))",
+        "INSERT INTO gpkg_extensions VALUES ('gpkg_data_columns', NULL, 'gpkg_schema', "
+        "'http://www.geopackage.org/spec121/#extension_schema', 'read-write')",
+        "INSERT INTO gpkg_extensions VALUES ('gpkg_data_column_constraints', NULL, 'gpkg_schema', "
+        "'http://www.geopackage.org/spec121/#extension_schema', 'read-write')",
+    };
+    bp_status st = BP_OK;
+    for (size_t i = 0; i < sizeof ddl / sizeof *ddl && st == BP_OK; i++)
+        st = sql(ds, ddl[i], what, "gpkg_data_columns", ctx);
+    char alias[256], desc[1024];
+    for (size_t l = 0; l < n && st == BP_OK; l++) {
+        const bp_layerdef *def = bp_layerdef_find(pls[l].name);
+        OGRFeatureDefnH fd = OGR_L_GetLayerDefn(pls[l].lyr);
+        for (int i = 0; def && i < OGR_FD_GetFieldCount(fd) && st == BP_OK; i++) {
+            const char *fname = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, i));
+            if (!field_meta(def, cfg, fname, alias, sizeof alias, desc, sizeof desc)) continue;
+            char *et = CPLEscapeString(pls[l].name, -1, CPLES_SQL), *ef = CPLEscapeString(fname, -1, CPLES_SQL);
+            char *ea = CPLEscapeString(alias, -1, CPLES_SQL), *ed = CPLEscapeString(desc, -1, CPLES_SQL);
+            char *stmt = bp_strfmt("INSERT OR IGNORE INTO gpkg_data_columns(table_name, column_name, name, title, "
+                                   "description) VALUES ('%s', '%s', '%s', '%s', '%s')",
+                                   et, ef, ea, ea, ed);
+            CPLFree(et);
+            CPLFree(ef);
+            CPLFree(ea);
+            CPLFree(ed);
+            st = stmt ? sql(ds, stmt, what, "gpkg_data_columns", ctx) : bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+            free(stmt);
+        }
+    }
+    return st;
+}
+
 /* ---- both ------------------------------------------------------------------ */
 
 static int order_of(const char *name)
@@ -649,6 +699,14 @@ bp_status bp_qgis_write(GDALDatasetH ds, const bp_config *cfg, const char *gpkg_
     }
     if (st == BP_OK && GDALDatasetCommitTransaction(ds) != OGRERR_NONE)
         st = bp_error(ctx, BP_ERR_IO, "%s: writing table layer_styles failed: %s", what, bp_cpl_msg());
+    if (st == BP_OK) {
+        GDALDatasetStartTransaction(ds, FALSE);
+        st = write_data_columns(ds, pls, n, cfg, what, ctx);
+        if (st == BP_OK && GDALDatasetCommitTransaction(ds) != OGRERR_NONE)
+            st = bp_error(ctx, BP_ERR_IO, "%s: writing table gpkg_data_columns failed: %s", what, bp_cpl_msg());
+        else if (st != BP_OK)
+            GDALDatasetRollbackTransaction(ds);
+    }
     if (st == BP_OK) st = write_project(ds, pls, n, gpkg_name, cfg, what, ctx);
     for (size_t i = 0; i < n; i++) CPLDestroyXMLNode(pls[i].style);
     free(pls);
