@@ -82,6 +82,7 @@ struct bp_config {
     double gap_weight;            /* 0..1, see criteria.c */
     int threads;                  /* 0 = number of cores */
     char *output;
+    char *format;                 /* GDAL driver name, or NULL: from the output name */
     int overwrite;
 };
 
@@ -342,6 +343,26 @@ bp_status bp_export_gpkg(const bp_export_input *in, GDALProgressFunc progress,
                          void *pdata, bp_ctx *ctx);
 /* Removes temporary files of earlier runs on 'output' whose process is gone. */
 void bp_export_cleanup_stale(const char *output);
+
+/* ---- formats.c: outputs other than the GeoPackage ---------------------- */
+
+/* The GDAL driver name of a format name as -f takes it ("GPKG",
+ * "FlatGeobuf", "GeoJSON", "CSV", "PostgreSQL"; case-insensitive; also
+ * "pg", "fgb", "json"), or NULL when it is not one bodnaarplot writes. */
+const char *bp_format_canonical(const char *name);
+/* The output format of cfg: its format key, else from the output name
+ * ("PG:..." is PostgreSQL; .fgb, .geojson/.json, .csv; else GPKG). */
+const char *bp_format_of(const bp_config *cfg);
+/* ".gpkg", ".fgb", ... for a file format; NULL for PostgreSQL. */
+const char *bp_format_extension(const char *format);
+/* Converts the complete result GeoPackage 'gpkg' to the format of cfg:
+ * a file format into tmp_out (the caller renames it into place), or the
+ * database cfg->output in one transaction (tmp_out unused), refusing to
+ * replace existing tables unless cfg->overwrite.  Returns BP_OK,
+ * BP_ERR_USAGE (database cannot be opened, tables exist) or BP_ERR_IO; on
+ * failure tmp_out may hold a partial file (the caller removes it) and the
+ * database is unchanged. */
+bp_status bp_formats_write(const char *gpkg, const bp_config *cfg, const char *tmp_out, bp_ctx *ctx);
 
 /* ---- qgis.c: QGIS styles and the QGIS project inside the GeoPackage ---- */
 

@@ -39,8 +39,11 @@ static const option options[] = {
      "SQLite/SpatiaLite expression a plot must meet, else it is knocked out", "Scoring"},
     {"--crs", NULL, "CRS", "crs", "analysis CRS, projected in metres (default EPSG:28992)", "Scoring"},
     {"--threads", NULL, "N", "threads", "threads for the distances (default: all cores)", "Scoring"},
-    {"--output", "-o", "OUT.gpkg", "output", "the GeoPackage to write", "Output"},
-    {"--overwrite", NULL, NULL, "overwrite", "replace OUT.gpkg when it exists", "Output"},
+    {"--output", "-o", "OUT", "output", "the GeoPackage to write (OUT.gpkg), or see --format", "Output"},
+    {"--format", "-f", "FMT", "format",
+     "GPKG (default; styled for QGIS), FlatGeobuf, GeoJSON (WGS84) or CSV: the candidates; "
+     "PostgreSQL (-o PG:...): every layer", "Output"},
+    {"--overwrite", NULL, NULL, "overwrite", "replace OUT (or its tables in PostgreSQL) when it exists", "Output"},
     {"--quiet", "-q", NULL, NULL, "no progress, warnings or summary; errors only", "Output"},
     {"--print-config", NULL, NULL, NULL, "print the effective configuration and stop", "Output"},
     {"--help", "-h", NULL, NULL, "this help", "Output"},
