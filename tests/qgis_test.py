@@ -186,6 +186,11 @@ def main():
         if os.environ.get("BP_KEEP_RENDER"):
             shutil.copy(os.path.join(tmp, "project.png"), os.environ["BP_KEEP_RENDER"])
         QgsProject.instance().clear()
+        png = os.path.join(tmp, "map.png")
+        rc = subprocess.run([exe, "map", gpkg, "-o", png]).returncode
+        img = QImage(png)
+        check(rc == 0 and img.width() == 1600 and img.height() == 1000,
+              "bodnaarplot map renders a 1600x1000 PNG (exit %d)" % rc)
         app.exitQgis()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
