@@ -3,7 +3,9 @@
 #   scripts/setup.sh          build and run: compiler, CMake, GDAL, GEOS, PROJ,
 #                             SpatiaLite, libyaml, readosm, GDAL's tools
 #   scripts/setup.sh --test   also what the tests use: cmocka, sqlite3, the
-#                             GDAL Python bindings
+#                             GDAL Python bindings, QGIS (python3-qgis,
+#                             qgis-providers) for tests/qgis_test.py,
+#                             PostgreSQL and PostGIS for tests/postgis_test.sh
 # Runs apt-get through sudo when not root; does nothing when all is there.
 set -euo pipefail
 
@@ -11,7 +13,8 @@ pkgs=(build-essential cmake pkg-config
       libgdal-dev gdal-bin libgeos-dev libproj-dev proj-bin
       libspatialite-dev libsqlite3-dev libyaml-dev libreadosm-dev)
 if [ "${1:-}" = "--test" ]; then
-    pkgs+=(libcmocka-dev sqlite3 python3-gdal valgrind)
+    pkgs+=(libcmocka-dev sqlite3 python3-gdal valgrind python3-qgis qgis-providers
+           postgresql postgis)
 fi
 
 missing=()

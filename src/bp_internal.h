@@ -6,7 +6,8 @@
  * bp_yaml_ (yaml.c), bp_layer_/bp_source_ (layerio.c), bp_crs_ (crs.c),
  * bp_sindex_ (sindex.c), bp_proximity_ (proximity.c), bp_criteria_
  * (criteria.c), bp_filter_ (filter.c), bp_gap_ (gap.c), bp_layerdef_
- * (layerdef.c), bp_export_ (export.c); bp_run lives in run.c.
+ * (layerdef.c), bp_export_ (export.c), bp_qgis_ (qgis.c); bp_run lives in
+ * run.c.
  */
 #ifndef BP_INTERNAL_H
 #define BP_INTERNAL_H
@@ -81,6 +82,7 @@ struct bp_config {
     double gap_weight;            /* 0..1, see criteria.c */
     int threads;                  /* 0 = number of cores */
     char *output;
+    char *format;                 /* GDAL driver name, or NULL: from the output name */
     int overwrite;
 };
 
@@ -304,6 +306,9 @@ typedef struct {
  * in layers/, embedded at build time); NULL with an error in ctx when the
  * name is unknown or the definition is malformed. */
 const bp_layerdef *bp_layerdef_get(const char *name, bp_ctx *ctx);
+/* The same without an error: NULL when layers/ defines no such layer (as
+ * for a layer another module adds).  Owned by the module, never freed. */
+const bp_layerdef *bp_layerdef_find(const char *name);
 /* Expands a templated field name into buf. */
 void bp_layerdef_expand(const char *tmpl, const char *category, int radius,
                         const char *type, char *buf, size_t bufsize);
@@ -342,5 +347,56 @@ bp_status bp_export_gpkg(const bp_export_input *in, GDALProgressFunc progress,
                          void *pdata, bp_ctx *ctx);
 /* Removes temporary files of earlier runs on 'output' whose process is gone. */
 void bp_export_cleanup_stale(const char *output);
+
+/* ---- formats.c: outputs other than the GeoPackage ---------------------- */
+
+/* The GDAL driver name of a format name as -f takes it ("GPKG",
+ * "FlatGeobuf", "GeoJSON", "CSV", "PostgreSQL"; case-insensitive; also
+ * "pg", "fgb", "json"), or NULL when it is not one bodnaarplot writes. */
+const char *bp_format_canonical(const char *name);
+/* The output format of cfg: its format key, else from the output name
+ * ("PG:..." is PostgreSQL; .fgb, .geojson/.json, .csv; else GPKG). */
+const char *bp_format_of(const bp_config *cfg);
+/* ".gpkg", ".fgb", ... for a file format; NULL for PostgreSQL. */
+const char *bp_format_extension(const char *format);
+/* Converts the complete result GeoPackage 'gpkg' to the format of cfg:
+ * a file format into tmp_out (the caller renames it into place), or the
+ * database cfg->output in one transaction (tmp_out unused), refusing to
+ * replace existing tables unless cfg->overwrite.  Returns BP_OK,
+ * BP_ERR_USAGE (database cannot be opened, tables exist) or BP_ERR_IO; on
+ * failure tmp_out may hold a partial file (the caller removes it) and the
+ * database is unchanged. */
+bp_status bp_formats_write(const char *gpkg, const bp_config *cfg, const char *tmp_out, bp_ctx *ctx);
+
+/* ---- qgis.c: QGIS styles and the QGIS project inside the GeoPackage ---- */
+
+/* Name of the QGIS project stored in every output GeoPackage. */
+#define BP_QGIS_PROJECT "bodnaarplot"
+
+/*
+ * The QGIS style (QML) of layer 'lyr', exported as 'name': layers/NAME.qml
+ * with {profile} replaced by the chosen profile, the Dutch aliases of
+ * layers/NAME.yaml for the fields the layer has, and, for a categorized
+ * renderer on "category", one category for each facility category of cfg
+ * (known ones keep their colour and marker; others get new, distinct ones).
+ * Returns BP_OK with *qml a new string the caller frees with free(), or
+ * with *qml NULL when layers/ holds no style for the layer;
+ * BP_ERR_NOMEM (a malformed built-in style, or no memory) with *qml NULL.
+ */
+bp_status bp_qgis_style(const char *name, OGRLayerH lyr, const bp_config *cfg, char **qml, bp_ctx *ctx);
+
+/*
+ * Writes QGIS metadata into 'ds', a GeoPackage open for writing: the style
+ * of every layer of ds that has one in layers/ as its default style (table
+ * layer_styles), and a QGIS project named BP_QGIS_PROJECT (table
+ * qgis_projects) showing every layer of ds in EPSG:28992 or the layer CRS,
+ * zoomed to the candidates, with Dutch layer titles, aliases and field
+ * descriptions.  Layer sources in the project are relative to the
+ * GeoPackage: 'gpkg_name' is the file name the GeoPackage will finally have
+ * (no folder).  'what' names the output in messages.  Returns BP_OK, or
+ * BP_ERR_IO / BP_ERR_NOMEM with ds partly written (the caller discards it).
+ */
+bp_status bp_qgis_write(GDALDatasetH ds, const bp_config *cfg, const char *gpkg_name, const char *what,
+                        bp_ctx *ctx);
 
 #endif /* BP_INTERNAL_H */

@@ -9,8 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <gdal.h>
+
+/* src/map.py, embedded at build time by scripts/embed.cmake */
+extern const char *const bp_script_names[];
+extern const char *const bp_script_texts[];
 
 /* One option: flag, argument name, the configuration key it sets (NULL for
  * flags handled here), its help, and the heading it is listed under. */
@@ -39,8 +44,11 @@ static const option options[] = {
      "SQLite/SpatiaLite expression a plot must meet, else it is knocked out", "Scoring"},
     {"--crs", NULL, "CRS", "crs", "analysis CRS, projected in metres (default EPSG:28992)", "Scoring"},
     {"--threads", NULL, "N", "threads", "threads for the distances (default: all cores)", "Scoring"},
-    {"--output", "-o", "OUT.gpkg", "output", "the GeoPackage to write", "Output"},
-    {"--overwrite", NULL, NULL, "overwrite", "replace OUT.gpkg when it exists", "Output"},
+    {"--output", "-o", "OUT", "output", "the GeoPackage to write (OUT.gpkg), or see --format", "Output"},
+    {"--format", "-f", "FMT", "format",
+     "GPKG (default; styled for QGIS), FlatGeobuf, GeoJSON (WGS84) or CSV: the candidates; "
+     "PostgreSQL (-o PG:...): every layer", "Output"},
+    {"--overwrite", NULL, NULL, "overwrite", "replace OUT (or its tables in PostgreSQL) when it exists", "Output"},
     {"--quiet", "-q", NULL, NULL, "no progress, warnings or summary; errors only", "Output"},
     {"--print-config", NULL, NULL, NULL, "print the effective configuration and stop", "Output"},
     {"--help", "-h", NULL, NULL, "this help", "Output"},
@@ -55,6 +63,7 @@ static void usage(FILE *f, const char *cmd)
                 "Usage:\n"
                 "  bodnaarplot score --candidates SRC --facility CAT=SRC... --gemeenten SRC --targets CSV -o OUT.gpkg\n"
                 "  bodnaarplot run PROJECT.yaml [flags of score, which override the project file]\n"
+                "  bodnaarplot map OUT.gpkg -o MAP.png [--size 1600x1000]\n"
                 "  bodnaarplot --version\n\n"
                 "'bodnaarplot score --help' lists every flag.\n"
                 "Exit codes: 0 done, 1 bad input data, 2 usage (flags, names, paths), 3 output I/O,\n"
@@ -126,6 +135,58 @@ static int fail(bp_status st, const char *msg)
     return (int)st;
 }
 
+/* bodnaarplot map OUT.gpkg -o MAP.png [--size WxH]: renders the QGIS
+ * project inside the GeoPackage with QGIS itself (src/map.py through
+ * Debian's python3-qgis), so the image looks as the map does in QGIS. */
+static int map_command(int argc, char **argv)
+{
+    const char *gpkg = NULL, *png = NULL;
+    int w = 1600, h = 1000;
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            printf("Usage: bodnaarplot map OUT.gpkg -o MAP.png [--size 1600x1000]\n\n"
+                   "Renders the QGIS project inside a bodnaarplot GeoPackage (the top candidates over\n"
+                   "the gemeente gap, with title and legend) to PNG, with QGIS (python3-qgis).\n");
+            return 0;
+        }
+        if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) && i + 1 < argc) png = argv[++i];
+        else if (!strcmp(argv[i], "--size") && i + 1 < argc) {
+            if (sscanf(argv[++i], "%dx%d", &w, &h) != 2 || w < 200 || h < 200 || w > 10000 || h > 10000)
+                return fail(BP_ERR_USAGE, "--size takes WIDTHxHEIGHT in pixels, e.g. 1600x1000");
+        } else if (argv[i][0] != '-' && !gpkg) gpkg = argv[i];
+        else {
+            fprintf(stderr, "bodnaarplot: error: unknown argument '%s' (bodnaarplot map OUT.gpkg -o MAP.png)\n",
+                    argv[i]);
+            return BP_ERR_USAGE;
+        }
+    }
+    if (!gpkg || !png) return fail(BP_ERR_USAGE, "map needs a GeoPackage and -o MAP.png");
+    if (access(gpkg, R_OK) != 0) {
+        fprintf(stderr, "bodnaarplot: error: %s: cannot read it\n", gpkg);
+        return BP_ERR_USAGE;
+    }
+    const char *script = NULL;
+    for (size_t i = 0; bp_script_names[i]; i++)
+        if (!strcmp(bp_script_names[i], "map")) script = bp_script_texts[i];
+    char ws[16], hs[16];
+    snprintf(ws, sizeof ws, "%d", w);
+    snprintf(hs, sizeof hs, "%d", h);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) return fail(BP_ERR_NOMEM, "cannot start python3");
+    if (pid == 0) {
+        char *args[] = {"python3", "-c", (char *)script, (char *)gpkg, (char *)png, ws, hs, NULL};
+        execv("/usr/bin/python3", args);
+        _exit(127);
+    }
+    int status = 0;
+    if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status)) return fail(BP_ERR_NOMEM, "python3 failed");
+    int rc = WEXITSTATUS(status);
+    if (rc == 127 || rc == 4)
+        return fail(BP_ERR_USAGE, "the map needs QGIS: apt-get install python3-qgis qgis-providers");
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -141,8 +202,9 @@ int main(int argc, char **argv)
         usage(stdout, NULL);
         return 0;
     }
+    if (!strcmp(cmd, "map")) return map_command(argc, argv);
     if (strcmp(cmd, "score") && strcmp(cmd, "run")) {
-        fprintf(stderr, "bodnaarplot: error: unknown command '%s' (commands: score, run)\n", cmd);
+        fprintf(stderr, "bodnaarplot: error: unknown command '%s' (commands: score, run, map)\n", cmd);
         return BP_ERR_USAGE;
     }
     int is_run = !strcmp(cmd, "run");

@@ -84,6 +84,7 @@ void bp_config_free(bp_config *c)
     free(c->crs);
     free(c->assume_crs);
     free(c->output);
+    free(c->format);
     free(c);
 }
 
@@ -214,6 +215,14 @@ bp_status bp_config_set(bp_config *c, const char *key, const char *value, const 
         if (!strcmp(top, "crs")) return set_string(&c->crs, value, ctx);
         if (!strcmp(top, "assume_crs")) return set_string(&c->assume_crs, value, ctx);
         if (!strcmp(top, "overwrite")) return parse_bool(value, key, origin, &c->overwrite, ctx);
+        if (!strcmp(top, "format")) {
+            const char *f = bp_format_canonical(value);
+            if (!f)
+                return bp_error(ctx, BP_ERR_USAGE,
+                                "%s: format must be GPKG, FlatGeobuf, GeoJSON, CSV or PostgreSQL, not '%s'",
+                                origin ? origin : key, value);
+            return set_string(&c->format, f, ctx);
+        }
         if (!strcmp(top, "profile")) {
             int t = bp_type_parse(value);
             if (t < 0)
@@ -240,7 +249,7 @@ bp_status bp_config_set(bp_config *c, const char *key, const char *value, const 
                             origin ? origin : key);
     unknown_top:
         return UNKNOWN("candidates, gemeenten, targets, facilities, criteria, profiles, output, "
-                       "overwrite, crs, assume_crs, profile, radius_m, density_homes_per_ha, "
+                       "format, overwrite, crs, assume_crs, profile, radius_m, density_homes_per_ha, "
                        "gap_weight, threads");
     }
 
@@ -307,7 +316,7 @@ bp_status bp_config_set(bp_config *c, const char *key, const char *value, const 
         return UNKNOWN("min_homes, weights.<category>");
     }
     return UNKNOWN("candidates, gemeenten, targets, facilities, criteria, profiles, output, "
-                   "overwrite, crs, assume_crs, profile, radius_m, density_homes_per_ha, "
+                   "format, overwrite, crs, assume_crs, profile, radius_m, density_homes_per_ha, "
                    "gap_weight, threads");
 }
 
@@ -485,6 +494,7 @@ void bp_config_foreach(const bp_config *c, void (*fn)(const char *, const char *
         }
     }
     S("output", c->output);
+    S("format", bp_format_of(c));
     S("overwrite", c->overwrite ? "true" : "false");
 #undef S
 #undef N

@@ -520,7 +520,14 @@ bp_status bp_export_gpkg(const bp_export_input *in, GDALProgressFunc progress, v
     const char *out = in->cfg->output;
     char dir[PATH_MAX], tmp[PATH_MAX * 2];
     const char *base;
+    const char *format = bp_format_of(in->cfg);
+    int is_gpkg = !strcmp(format, "GPKG"), is_db = !strcmp(format, "PostgreSQL");
     split_path(out, dir, sizeof dir, &base);
+    if (is_db) { /* the GeoPackage the database is filled from goes to the temp folder */
+        const char *td = getenv("TMPDIR");
+        snprintf(dir, sizeof dir, "%s", td && *td ? td : "/tmp");
+        base = "bodnaarplot-pg";
+    }
     snprintf(tmp, sizeof tmp, "%s/.%s" TMP_TAG "%ld.gpkg", dir, base, (long)getpid());
     unlink_with_sidecars(tmp);
 
@@ -548,6 +555,8 @@ bp_status bp_export_gpkg(const bp_export_input *in, GDALProgressFunc progress, v
     if (st == BP_OK) st = write_gemeente_gap(ds, in, &go, out, ctx);
     if (st == BP_OK) st = write_facilities(ds, in, &go, out, ctx);
     if (st == BP_OK) st = write_run_info(ds, in, out, ctx);
+    /* QGIS styles and project, inside the same temporary file */
+    if (st == BP_OK && is_gpkg) st = bp_qgis_write(ds, in->cfg, base, out, ctx);
     step("others", &t);
     if (ds) {
         CPLErrorReset();
@@ -560,15 +569,32 @@ bp_status bp_export_gpkg(const bp_export_input *in, GDALProgressFunc progress, v
     CPLSetThreadLocalConfigOption("OGR_SQLITE_SYNCHRONOUS", NULL);
     if (go.w) GEOSWKBWriter_destroy_r(go.g.h, go.w);
     bp_geos_finish(&go.g);
-    if (st == BP_OK) {
-        int fd = open(tmp, O_RDONLY);
+    /* other formats are converted from the complete GeoPackage */
+    char conv[PATH_MAX * 2 + 16] = "";
+    if (st == BP_OK && !is_gpkg) {
+        if (!is_db) {
+            snprintf(conv, sizeof conv, "%s/.%s" TMP_TAG "%ld%s", dir, base, (long)getpid(),
+                     bp_format_extension(format));
+            unlink(conv);
+        }
+        st = bp_formats_write(tmp, in->cfg, conv, ctx);
+        unlink_with_sidecars(tmp);
+        step("convert", &t);
+    }
+    const char *done = is_gpkg ? tmp : conv;
+    if (st == BP_OK && !is_db) {
+        int fd = open(done, O_RDONLY);
         if (fd < 0 || fsync(fd) != 0)
             st = bp_error(ctx, BP_ERR_IO, "%s: cannot flush to disk: %s", out, strerror(errno));
         if (fd >= 0) close(fd);
     }
     step("fsync", &t);
-    if (st == BP_OK && rename(tmp, out) != 0)
+    if (st == BP_OK && !is_db && rename(done, out) != 0)
         st = bp_error(ctx, BP_ERR_IO, "%s: cannot move the result into place: %s", out, strerror(errno));
+    if (st == BP_OK && is_db) {
+        if (progress) progress(1.0, NULL, pdata);
+        return st;
+    }
     if (st == BP_OK) {
         int dfd = open(dir, O_RDONLY | O_DIRECTORY);
         if (dfd >= 0) {
@@ -578,6 +604,7 @@ bp_status bp_export_gpkg(const bp_export_input *in, GDALProgressFunc progress, v
         if (progress) progress(1.0, NULL, pdata);
     } else {
         unlink_with_sidecars(tmp);
+        if (conv[0]) unlink(conv);
     }
     return st;
 }

@@ -93,6 +93,15 @@ const bp_layerdef *bp_layerdef_get(const char *name, bp_ctx *ctx)
     return NULL;
 }
 
+const bp_layerdef *bp_layerdef_find(const char *name)
+{
+    bp_ctx *tmp = bp_ctx_new();
+    if (!tmp) return NULL;
+    const bp_layerdef *d = bp_layerdef_get(name, tmp);
+    bp_ctx_free(tmp);
+    return d;
+}
+
 void bp_layerdef_expand(const char *tmpl, const char *category, int radius, const char *type,
                         char *buf, size_t size)
 {

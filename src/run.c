@@ -176,8 +176,15 @@ static void ids_free(plot_ids *p, size_t n)
 static bp_status check_output(const bp_config *cfg, bp_ctx *ctx)
 {
     const char *out = cfg->output;
-    size_t len = strlen(out);
-    if (len < 6 || strcasecmp(out + len - 5, ".gpkg") != 0)
+    const char *format = bp_format_of(cfg);
+    if (!strcmp(format, "PostgreSQL")) {
+        if (strncasecmp(out, "PG:", 3) != 0)
+            return bp_error(ctx, BP_ERR_USAGE, "%s: a PostgreSQL output is a connection string 'PG:...'", out);
+        return BP_OK; /* existing tables are checked when the database is opened */
+    }
+    const char *ext = bp_format_extension(format);
+    size_t len = strlen(out), el = strlen(ext);
+    if (!strcmp(format, "GPKG") && (len <= el || strcasecmp(out + len - el, ext) != 0))
         return bp_error(ctx, BP_ERR_USAGE, "%s: the output must be a GeoPackage ending in .gpkg", out);
     struct stat st;
     if (stat(out, &st) == 0) {
@@ -237,7 +244,7 @@ static bp_status run_pipeline(const bp_config *cfg, GDALProgressFunc progress, v
     bp_status st = bp_config_validate(cfg, ctx);
     if (st == BP_OK) st = check_output(cfg, ctx);
     if (st != BP_OK) return st;
-    bp_export_cleanup_stale(cfg->output);
+    if (strcmp(bp_format_of(cfg), "PostgreSQL")) bp_export_cleanup_stale(cfg->output);
     GDALAllRegister();
 
     size_t ncat = cfg->ncats;
