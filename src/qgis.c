@@ -583,8 +583,9 @@ static bp_status write_project(GDALDatasetH ds, proj_layer *pls, size_t n, const
 
 /* ---- GeoPackage schema extension: column titles and descriptions --------- */
 
-/* gpkg_data_columns (with its empty constraints table and the two
- * gpkg_extensions rows the schema extension asks for): the alias as name
+/* gpkg_data_columns (with its constraints table and the two
+ * gpkg_extensions rows the schema extension asks for; GDAL may have made
+ * them already for JSON fields): the alias as name
  * and title, the description, for every field layers/ defines.  GDAL 3.7+
  * reads these as alternative names and comments; QGIS 3.22 reads the QML. */
 static bp_status write_data_columns(GDALDatasetH ds, proj_layer *pls, size_t n, const bp_config *cfg,
@@ -594,16 +595,18 @@ static bp_status write_data_columns(GDALDatasetH ds, proj_layer *pls, size_t n, 
         "CREATE TABLE IF NOT EXISTS gpkg_extensions (table_name TEXT, column_name TEXT, "
         "extension_name TEXT NOT NULL, definition TEXT NOT NULL, scope TEXT NOT NULL, "
         "CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name))",
-        "CREATE TABLE gpkg_data_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL, name TEXT, "
+        "CREATE TABLE IF NOT EXISTS gpkg_data_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL, name TEXT, "
         "title TEXT, description TEXT, mime_type TEXT, constraint_name TEXT, "
         "CONSTRAINT pk_gdc PRIMARY KEY (table_name, column_name), CONSTRAINT gdc_tn UNIQUE (table_name, name))",
-        "CREATE TABLE gpkg_data_column_constraints (constraint_name TEXT NOT NULL, constraint_type TEXT NOT NULL, "
+        "CREATE TABLE IF NOT EXISTS gpkg_data_column_constraints (constraint_name TEXT NOT NULL, constraint_type TEXT NOT NULL, "
         "value TEXT, min NUMERIC, min_is_inclusive BOOLEAN, max NUMERIC, max_is_inclusive BOOLEAN, "
         "description TEXT, CONSTRAINT gdcc_ntv UNIQUE (constraint_name, constraint_type, value))",
-        "INSERT INTO gpkg_extensions VALUES ('gpkg_data_columns', NULL, 'gpkg_schema', "
-        "'http://www.geopackage.org/spec121/#extension_schema', 'read-write')",
-        "INSERT INTO gpkg_extensions VALUES ('gpkg_data_column_constraints', NULL, 'gpkg_schema', "
-        "'http://www.geopackage.org/spec121/#extension_schema', 'read-write')",
+        "INSERT INTO gpkg_extensions SELECT 'gpkg_data_columns', NULL, 'gpkg_schema', "
+        "'http://www.geopackage.org/spec121/#extension_schema', 'read-write' WHERE NOT EXISTS "
+        "(SELECT 1 FROM gpkg_extensions WHERE table_name = 'gpkg_data_columns' AND extension_name = 'gpkg_schema')",
+        "INSERT INTO gpkg_extensions SELECT 'gpkg_data_column_constraints', NULL, 'gpkg_schema', "
+        "'http://www.geopackage.org/spec121/#extension_schema', 'read-write' WHERE NOT EXISTS "
+        "(SELECT 1 FROM gpkg_extensions WHERE table_name = 'gpkg_data_column_constraints' AND extension_name = 'gpkg_schema')",
     };
     bp_status st = BP_OK;
     for (size_t i = 0; i < sizeof ddl / sizeof *ddl && st == BP_OK; i++)
@@ -617,9 +620,16 @@ static bp_status write_data_columns(GDALDatasetH ds, proj_layer *pls, size_t n, 
             if (!field_meta(def, cfg, fname, alias, sizeof alias, desc, sizeof desc)) continue;
             char *et = CPLEscapeString(pls[l].name, -1, CPLES_SQL), *ef = CPLEscapeString(fname, -1, CPLES_SQL);
             char *ea = CPLEscapeString(alias, -1, CPLES_SQL), *ed = CPLEscapeString(desc, -1, CPLES_SQL);
-            char *stmt = bp_strfmt("INSERT OR IGNORE INTO gpkg_data_columns(table_name, column_name, name, title, "
-                                   "description) VALUES ('%s', '%s', '%s', '%s', '%s')",
-                                   et, ef, ea, ea, ed);
+            /* GDAL may have registered the column already (JSON fields get a
+               mime type): keep its row, add the title and description.  A
+               table GDAL made has name UNIQUE over all tables: the alias goes
+               into name only where no other column has it. */
+            char *stmt = bp_strfmt("INSERT INTO gpkg_data_columns(table_name, column_name, name, title, description) "
+                                   "SELECT '%s', '%s', CASE WHEN EXISTS (SELECT 1 FROM gpkg_data_columns WHERE "
+                                   "name = '%s') THEN NULL ELSE '%s' END, '%s', '%s' WHERE 1 "
+                                   "ON CONFLICT(table_name, column_name) DO UPDATE SET title = excluded.title, "
+                                   "description = excluded.description",
+                                   et, ef, ea, ea, ea, ed);
             CPLFree(et);
             CPLFree(ef);
             CPLFree(ea);

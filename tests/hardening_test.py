@@ -179,7 +179,15 @@ bad("geojson_string_coordinates", score_args("strcoords.geojson"), 1, r"strcoord
 write("idtypes.geojson", '{"type":"FeatureCollection","features":['
       '{"type":"Feature","properties":{"kavel_id":1},"geometry":{"type":"Point","coordinates":[6.09,52.51]}},'
       '{"type":"Feature","properties":{"kavel_id":"twee"},"geometry":{"type":"Point","coordinates":[6.1,52.52]}}]}')
-good("geojson_mixed_id_types", score_args("idtypes.geojson"))
+def valid_gpkg(out):
+    """GDAL's GeoPackage validator (python3-gdal's validate_gpkg.py)."""
+    p = subprocess.run(["/usr/bin/python3", "/usr/share/doc/python3-gdal/examples/validate_gpkg.py", out],
+                       capture_output=True, text=True)
+    return None if p.returncode == 0 else p.stdout + p.stderr
+
+
+# JSON-typed fields make GDAL register gpkg_data_columns itself
+good("geojson_mixed_id_types", score_args("idtypes.geojson"), check=valid_gpkg)
 write("notjson.geojson", '{"type":"FeatureCollection","features":[{"type":')
 bad("geojson_cut_off", score_args("notjson.geojson"), 1, r"notjson\.geojson")
 
