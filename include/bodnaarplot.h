@@ -140,6 +140,14 @@ typedef struct {
 bp_status bp_run(const bp_config *cfg, GDALProgressFunc progress,
                  void *progress_data, bp_summary *summary, bp_ctx *ctx);
 
+/*
+ * Renders the QGIS project inside a GeoPackage written by bp_run() to a PNG
+ * of width x height pixels (200-10000), with QGIS itself (python3-qgis must
+ * be installed: BP_ERR_USAGE otherwise).  The image is written to a
+ * temporary file and renamed into place; on failure nothing is left.
+ */
+bp_status bp_map_render(const char *gpkg, const char *png, int width, int height, bp_ctx *ctx);
+
 /* Versions of bodnaarplot and the libraries it runs on, one per line, as
  * "name version".  Static storage. */
 const char *bp_versions(void);

@@ -9,13 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <gdal.h>
 
 /* src/map.py, embedded at build time by scripts/embed.cmake */
-extern const char *const bp_script_names[];
-extern const char *const bp_script_texts[];
 
 /* One option: flag, argument name, the configuration key it sets (NULL for
  * flags handled here), its help, and the heading it is listed under. */
@@ -135,9 +132,7 @@ static int fail(bp_status st, const char *msg)
     return (int)st;
 }
 
-/* bodnaarplot map OUT.gpkg -o MAP.png [--size WxH]: renders the QGIS
- * project inside the GeoPackage with QGIS itself (src/map.py through
- * Debian's python3-qgis), so the image looks as the map does in QGIS. */
+/* bodnaarplot map OUT.gpkg -o MAP.png [--size WxH] */
 static int map_command(int argc, char **argv)
 {
     const char *gpkg = NULL, *png = NULL;
@@ -151,39 +146,21 @@ static int map_command(int argc, char **argv)
         }
         if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) && i + 1 < argc) png = argv[++i];
         else if (!strcmp(argv[i], "--size") && i + 1 < argc) {
-            if (sscanf(argv[++i], "%dx%d", &w, &h) != 2 || w < 200 || h < 200 || w > 10000 || h > 10000)
+            if (sscanf(argv[++i], "%dx%d", &w, &h) != 2)
                 return fail(BP_ERR_USAGE, "--size takes WIDTHxHEIGHT in pixels, e.g. 1600x1000");
         } else if (argv[i][0] != '-' && !gpkg) gpkg = argv[i];
         else {
-            fprintf(stderr, "bodnaarplot: error: unknown argument '%s' (bodnaarplot map OUT.gpkg -o MAP.png)\n",
-                    argv[i]);
-            return BP_ERR_USAGE;
+            char msg[300];
+            snprintf(msg, sizeof msg, "unknown argument '%s' (bodnaarplot map OUT.gpkg -o MAP.png)", argv[i]);
+            return fail(BP_ERR_USAGE, msg);
         }
     }
     if (!gpkg || !png) return fail(BP_ERR_USAGE, "map needs a GeoPackage and -o MAP.png");
-    if (access(gpkg, R_OK) != 0) {
-        fprintf(stderr, "bodnaarplot: error: %s: cannot read it\n", gpkg);
-        return BP_ERR_USAGE;
-    }
-    const char *script = NULL;
-    for (size_t i = 0; bp_script_names[i]; i++)
-        if (!strcmp(bp_script_names[i], "map")) script = bp_script_texts[i];
-    char ws[16], hs[16];
-    snprintf(ws, sizeof ws, "%d", w);
-    snprintf(hs, sizeof hs, "%d", h);
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) return fail(BP_ERR_NOMEM, "cannot start python3");
-    if (pid == 0) {
-        char *args[] = {"python3", "-c", (char *)script, (char *)gpkg, (char *)png, ws, hs, NULL};
-        execv("/usr/bin/python3", args);
-        _exit(127);
-    }
-    int status = 0;
-    if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status)) return fail(BP_ERR_NOMEM, "python3 failed");
-    int rc = WEXITSTATUS(status);
-    if (rc == 127 || rc == 4)
-        return fail(BP_ERR_USAGE, "the map needs QGIS: apt-get install python3-qgis qgis-providers");
+    bp_ctx *ctx = bp_ctx_new();
+    if (!ctx) return fail(BP_ERR_NOMEM, "out of memory");
+    bp_status st = bp_map_render(gpkg, png, w, h, ctx);
+    int rc = st == BP_OK ? 0 : fail(st, bp_ctx_errmsg(ctx));
+    bp_ctx_free(ctx);
     return rc;
 }
 
