@@ -555,9 +555,10 @@ bp_status bp_export_gpkg(const bp_export_input *in, GDALProgressFunc progress, v
     if (st == BP_OK) st = write_gemeente_gap(ds, in, &go, out, ctx);
     if (st == BP_OK) st = write_facilities(ds, in, &go, out, ctx);
     if (st == BP_OK) st = write_run_info(ds, in, out, ctx);
+    step("others", &t);
     /* QGIS styles and project, inside the same temporary file */
     if (st == BP_OK && is_gpkg) st = bp_qgis_write(ds, in->cfg, base, out, ctx);
-    step("others", &t);
+    step("qgis", &t);
     if (ds) {
         CPLErrorReset();
         GDALClose(ds); /* builds the spatial indexes */

@@ -221,7 +221,16 @@ static int vertices(GEOSContextHandle_t h, const GEOSGeometry *g, double *xy)
 static int process_hits(bp_sindex *ix, const GEOSGeometry *q, const GEOSPreparedGeometry *pq,
                         double radius, int *count, double *best, size_t *best_idx)
 {
-    if (ix->nhits > 1) qsort(ix->hits, ix->nhits, sizeof *ix->hits, cmp_hit);
+    if (ix->nhits > 24) {
+        qsort(ix->hits, ix->nhits, sizeof *ix->hits, cmp_hit);
+    } else { /* the usual handful: insertion sort beats qsort's calls */
+        for (size_t i = 1; i < ix->nhits; i++) {
+            hit x = ix->hits[i];
+            size_t j = i;
+            for (; j > 0 && cmp_hit(&x, &ix->hits[j - 1]) < 0; j--) ix->hits[j] = ix->hits[j - 1];
+            ix->hits[j] = x;
+        }
+    }
     int n = 0;
     for (size_t k = 0; k < ix->nhits; k++) {
         const hit *h = &ix->hits[k];
