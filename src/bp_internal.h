@@ -81,6 +81,10 @@ struct bp_config {
     double min_homes[BP_NTYPES];  /* knock-out below this capacity */
     double gap_weight;            /* 0..1, see criteria.c */
     int threads;                  /* 0 = number of cores */
+    char *network;                /* walking network source, or NULL */
+    int rollator;                 /* walking profile: 0 walk, 1 rollator */
+    double snap_tolerance_m;      /* farther from the network: no distance */
+    int distance_network;         /* -1 auto (network when given), 0 euclidean, 1 network */
     char *output;
     char *format;                 /* GDAL driver name, or NULL: from the output name */
     int overwrite;
@@ -206,6 +210,36 @@ bp_status bp_proximity_euclidean(GEOSGeometry *const *plots, size_t nplots,
                                  double radius, int threads,
                                  double *dist, int *count,
                                  GDALProgressFunc progress, void *pdata, bp_ctx *ctx);
+
+/* ---- network.c ----------------------------------------------------------- */
+
+typedef struct bp_network bp_network;
+/* Walkable for OSM tags (any may be NULL); *flags gets steps/rough bits. */
+int bp_network_walkable(const char *highway, const char *foot, const char *access, const char *incline,
+                        const char *surface, int *flags);
+/* Builds the walking graph from an .osm/.osm.pbf file (readosm) or an OGR
+ * line layer, in the analysis CRS, for the walk (rollator = 0) or rollator
+ * profile.  On failure *out is NULL and the error is in ctx. */
+bp_status bp_network_load(const char *src, int rollator, const bp_crs *crs, bp_geos *g, bp_network **out,
+                          bp_ctx *ctx);
+void bp_network_free(bp_network *net, bp_geos *g);
+void bp_network_stats(const bp_network *net, size_t *nodes, size_t *edges, size_t *ways, size_t *steps,
+                      size_t *rough);
+/* Walking distance from each plot to the nearest facility of each category
+ * (dist[i*ncat+c], NaN when unreachable or not attached); plot_attach[i] is
+ * the plot's distance to the nearest passable way (attached when <= tol);
+ * fac_unattached[c] counts facilities beyond tol.  Keeps the distance of
+ * every vertex for bp_network_edge_dist(). */
+bp_status bp_network_distances(bp_network *net, bp_geos *g, GEOSGeometry *const *plots, size_t nplots,
+                               const bp_layer *fac, size_t ncat, double tol, int threads, double *dist,
+                               double *plot_attach, size_t *fac_unattached, bp_ctx *ctx);
+size_t bp_network_edge_count(const bp_network *net);
+void bp_network_edge(const bp_network *net, size_t e, double *x0, double *y0, double *x1, double *y1,
+                     double *len, double *cost, int *steps);
+/* Walking distance from the nearer end of edge e to category c (NaN: none). */
+double bp_network_edge_dist(const bp_network *net, size_t e, size_t c);
+/* Writes PREFIX_nodes.csv and PREFIX_edges.csv (passable edges, costs). */
+bp_status bp_network_export_graph(const bp_network *net, const char *prefix, bp_ctx *ctx);
 
 /* ---- criteria.c --------------------------------------------------------- */
 
@@ -336,6 +370,7 @@ typedef struct {
     const size_t *order;            /* write order */
     const bp_crs *crs;
     const char *const *ids;
+    const bp_network *network;      /* or NULL: no walk_network layer */
     /* run_info rows */
     size_t ninfo;
     char *const *info_key;

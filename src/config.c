@@ -57,6 +57,8 @@ bp_config *bp_config_new(void)
     c->min_homes[BP_ZORGGESCHIKT] = 12;
     c->gap_weight = 0.25;
     c->threads = 0;
+    c->snap_tolerance_m = 250;
+    c->distance_network = -1;
     return c;
 }
 
@@ -206,7 +208,17 @@ bp_status bp_config_set(bp_config *c, const char *key, const char *value, const 
     const char *top = p[0];
 
     if (n == 1 || (n == 2 && strcmp(p[1], "source") == 0 &&
-                   (!strcmp(top, "candidates") || !strcmp(top, "gemeenten") || !strcmp(top, "targets")))) {
+                   (!strcmp(top, "candidates") || !strcmp(top, "gemeenten") || !strcmp(top, "targets") ||
+                    !strcmp(top, "network")))) {
+        if (!strcmp(top, "network")) return set_string(&c->network, value, ctx);
+        if (!strcmp(top, "distance")) {
+            if (!strcasecmp(value, "network")) c->distance_network = 1;
+            else if (!strcasecmp(value, "euclidean")) c->distance_network = 0;
+            else
+                return bp_error(ctx, BP_ERR_USAGE, "%s: distance must be network or euclidean, not '%s'",
+                                origin ? origin : key, value);
+            return BP_OK;
+        }
         if (!strcmp(top, "candidates")) return set_string(&c->candidates, value, ctx);
         if (!strcmp(top, "gemeenten")) return set_string(&c->gemeenten, value, ctx);
         if (!strcmp(top, "targets")) return set_string(&c->targets, value, ctx);
@@ -250,7 +262,7 @@ bp_status bp_config_set(bp_config *c, const char *key, const char *value, const 
     unknown_top:
         return UNKNOWN("candidates, gemeenten, targets, facilities, criteria, profiles, output, "
                        "format, overwrite, crs, assume_crs, profile, radius_m, density_homes_per_ha, "
-                       "gap_weight, threads");
+                       "gap_weight, threads, network, distance");
     }
 
     if (!strcmp(top, "candidates") && n == 2) {
@@ -258,6 +270,19 @@ bp_status bp_config_set(bp_config *c, const char *key, const char *value, const 
         if (!strcmp(p[1], "filter")) return set_string(&c->filter, value, ctx);
         if (!strcmp(p[1], "where")) return set_string(&c->candidates_where, value, ctx);
         return UNKNOWN("source, id_field, filter, where");
+    }
+    if (!strcmp(top, "network") && n == 2) {
+        if (!strcmp(p[1], "profile")) {
+            if (!strcasecmp(value, "walk")) c->rollator = 0;
+            else if (!strcasecmp(value, "rollator")) c->rollator = 1;
+            else
+                return bp_error(ctx, BP_ERR_USAGE, "%s: network.profile must be walk or rollator, not '%s'",
+                                origin ? origin : key, value);
+            return BP_OK;
+        }
+        if (!strcmp(p[1], "snap_tolerance_m"))
+            return parse_number(value, 0, 100000, key, origin, &c->snap_tolerance_m, ctx);
+        return UNKNOWN("source, profile, snap_tolerance_m");
     }
     if (!strcmp(top, "gemeenten") && n == 2) {
         if (!strcmp(p[1], "code_field")) return set_string(&c->code_field, value, ctx);
@@ -317,7 +342,7 @@ bp_status bp_config_set(bp_config *c, const char *key, const char *value, const 
     }
     return UNKNOWN("candidates, gemeenten, targets, facilities, criteria, profiles, output, "
                    "format, overwrite, crs, assume_crs, profile, radius_m, density_homes_per_ha, "
-                   "gap_weight, threads");
+                   "gap_weight, threads, network, distance");
 }
 
 /* ---- YAML project files ------------------------------------------------- */
@@ -325,8 +350,8 @@ bp_status bp_config_set(bp_config *c, const char *key, const char *value, const 
 /* Is the value of this key a path to resolve against the project folder? */
 static int is_path_key(const char *key)
 {
-    static const char *const keys[] = {"candidates", "candidates.source", "gemeenten",
-                                       "gemeenten.source", "targets", "targets.source", "output"};
+    static const char *const keys[] = {"candidates", "candidates.source", "gemeenten", "gemeenten.source",
+                                       "targets", "targets.source", "output", "network", "network.source"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (!strcmp(key, keys[i])) return 1;
     if (!strncmp(key, "facilities.", 11)) {
@@ -426,6 +451,8 @@ bp_status bp_config_validate(const bp_config *c, bp_ctx *ctx)
     if (!c->gemeenten) return bp_error(ctx, BP_ERR_USAGE, "no gemeente boundaries given (--gemeenten or gemeenten:)");
     if (!c->targets) return bp_error(ctx, BP_ERR_USAGE, "no targets CSV given (--targets or targets:)");
     if (!c->output) return bp_error(ctx, BP_ERR_USAGE, "no output given (-o or output:)");
+    if (c->distance_network == 1 && !c->network)
+        return bp_error(ctx, BP_ERR_USAGE, "distance: network needs a walking network (--network SRC or network:)");
     size_t nsrc = 0;
     for (size_t i = 0; i < c->ncats; i++) {
         const bp_category *k = &c->cats[i];
@@ -493,6 +520,10 @@ void bp_config_foreach(const bp_config *c, void (*fn)(const char *, const char *
             N(k, q->weight[t]);
         }
     }
+    S("network.source", c->network);
+    S("network.profile", c->rollator ? "rollator" : "walk");
+    N("network.snap_tolerance_m", c->snap_tolerance_m);
+    S("distance", (c->distance_network == 1 || (c->distance_network < 0 && c->network)) ? "network" : "euclidean");
     S("output", c->output);
     S("format", bp_format_of(c));
     S("overwrite", c->overwrite ? "true" : "false");

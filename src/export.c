@@ -93,7 +93,8 @@ typedef enum {
     V_ATTR, V_PLOT_ID, V_RANK, V_SCORE, V_SUIT, V_SCORE_T, V_DIST_C, V_N_C, V_SCORE_C,
     V_GM_CODE, V_GM_NAAM, V_GAP_T, V_AREA, V_CAPACITY, V_KNOCKED, V_REASON,
     V_OPGAVE_T, V_PLANNEN_T, V_GEREAL_T, V_GAPSHARE_T, V_NSUIT, V_PROFILE, V_COVERS,
-    V_CATEGORY, V_NAME, V_IS_AREA, V_SOURCE, V_SOURCE_FID, V_KEY, V_VALUE
+    V_CATEGORY, V_NAME, V_IS_AREA, V_SOURCE, V_SOURCE_FID, V_KEY, V_VALUE,
+    V_EDGE_ID, V_LENGTH, V_COST, V_STEPS
 } vkind;
 
 typedef struct {
@@ -115,6 +116,7 @@ static const struct {
     {"gap_share_{type}", V_GAPSHARE_T}, {"n_suitable", V_NSUIT}, {"profile", V_PROFILE},
     {"covers_gap", V_COVERS}, {"category", V_CATEGORY}, {"name", V_NAME}, {"is_area", V_IS_AREA},
     {"source", V_SOURCE}, {"source_fid", V_SOURCE_FID}, {"key", V_KEY}, {"value", V_VALUE},
+    {"edge_id", V_EDGE_ID}, {"length_m", V_LENGTH}, {"cost_m", V_COST}, {"steps", V_STEPS},
 };
 
 static OGRFieldType ogr_type(bp_ftype t, OGRFieldSubType *sub)
@@ -493,6 +495,52 @@ static bp_status write_facilities(GDALDatasetH ds, const bp_export_input *in, ge
     return st;
 }
 
+static bp_status write_walk_network(GDALDatasetH ds, const bp_export_input *in, const char *what,
+                                    bp_ctx *ctx)
+{
+    const bp_layerdef *def = bp_layerdef_get("walk_network", ctx);
+    if (!def) return bp_ctx_status(ctx);
+    size_t ncat = in->ncat;
+    plan *plans = calloc(def->nfields * (ncat > 1 ? ncat : 1), sizeof *plans);
+    if (!plans) return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+    size_t np = 0;
+    bp_status st = BP_OK;
+    OGRLayerH lyr = create_layer(ds, def, in->crs->target, wkbLineString, what, ctx);
+    if (!lyr || create_def_fields(lyr, def, in->cfg, plans, &np, what, ctx) != BP_OK) {
+        free(plans);
+        return bp_ctx_status(ctx);
+    }
+    GDALDatasetStartTransaction(ds, FALSE);
+    size_t m = bp_network_edge_count(in->network);
+    for (size_t e = 0; e < m && st == BP_OK; e++) {
+        double x0, y0, x1, y1, len, cost;
+        int steps;
+        bp_network_edge(in->network, e, &x0, &y0, &x1, &y1, &len, &cost, &steps);
+        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
+        for (size_t p = 0; p < np; p++) {
+            int fi = plans[p].field;
+            switch (plans[p].kind) {
+            case V_EDGE_ID: OGR_F_SetFieldInteger64(f, fi, (GIntBig)e); break;
+            case V_LENGTH: set_real(f, fi, len, 100); break;
+            case V_COST: set_real(f, fi, isinf(cost) ? NAN : cost, 100); break;
+            case V_STEPS: OGR_F_SetFieldInteger(f, fi, steps); break;
+            case V_DIST_C: set_real(f, fi, bp_network_edge_dist(in->network, e, (size_t)plans[p].arg), 100); break;
+            default: break;
+            }
+        }
+        OGRGeometryH line = OGR_G_CreateGeometry(wkbLineString);
+        OGR_G_AddPoint_2D(line, x0, y0);
+        OGR_G_AddPoint_2D(line, x1, y1);
+        OGR_F_SetGeometryDirectly(f, line);
+        st = write_feature(lyr, f, what, "walk_network", ctx);
+        OGR_F_Destroy(f);
+    }
+    if (st == BP_OK && GDALDatasetCommitTransaction(ds) != OGRERR_NONE)
+        st = bp_error(ctx, BP_ERR_IO, "%s: writing layer walk_network failed: %s", what, bp_cpl_msg());
+    free(plans);
+    return st;
+}
+
 static bp_status write_run_info(GDALDatasetH ds, const bp_export_input *in, const char *what, bp_ctx *ctx)
 {
     const bp_layerdef *def = bp_layerdef_get("run_info", ctx);
@@ -554,6 +602,7 @@ bp_status bp_export_gpkg(const bp_export_input *in, GDALProgressFunc progress, v
     }
     if (st == BP_OK) st = write_gemeente_gap(ds, in, &go, out, ctx);
     if (st == BP_OK) st = write_facilities(ds, in, &go, out, ctx);
+    if (st == BP_OK && in->network && is_gpkg) st = write_walk_network(ds, in, out, ctx);
     if (st == BP_OK) st = write_run_info(ds, in, out, ctx);
     step("others", &t);
     /* QGIS styles and project, inside the same temporary file */

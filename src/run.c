@@ -261,6 +261,8 @@ static bp_status run_pipeline(const bp_config *cfg, GDALProgressFunc progress, v
     unsigned char *knocked = NULL, *pass = NULL;
     char **reason = NULL, **gm_code = NULL;
     void *sp = NULL;
+    bp_network *net = NULL;
+    double *plot_attach = NULL;
     if (!fac) return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
     if ((st = bp_crs_init(&crs, cfg->crs, cfg->assume_crs, ctx)) != BP_OK) goto out;
     if ((st = bp_geos_init(&g, ctx)) != BP_OK) goto out;
@@ -357,6 +359,36 @@ static bp_status run_pipeline(const bp_config *cfg, GDALProgressFunc progress, v
 
     phase("distances", &tp);
 
+    /* ---- walking distances replace the straight ones; counts stay straight ---- */
+    int use_network = cfg->distance_network == 1 || (cfg->distance_network < 0 && cfg->network);
+    if (use_network) {
+        plot_attach = malloc(n * sizeof *plot_attach);
+        size_t *unatt = calloc(ncat, sizeof *unatt);
+        if (!plot_attach || !unatt) {
+            free(unatt);
+            st = bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+            goto out;
+        }
+        st = bp_network_load(cfg->network, cfg->rollator, &crs, &g, &net, ctx);
+        if (st == BP_OK)
+            st = bp_network_distances(net, &g, plots.geom, n, fac, ncat, cfg->snap_tolerance_m, cfg->threads,
+                                      dist, plot_attach, unatt, ctx);
+        for (size_t c = 0; st == BP_OK && c < ncat; c++)
+            if (unatt[c])
+                bp_warn(ctx, "%s: %zu of %zu %s facilities lie more than %g m from a walkable way and are left out",
+                        cfg->network, unatt[c], fac[c].n, cfg->cats[c].name, cfg->snap_tolerance_m);
+        free(unatt);
+        if (st != BP_OK) goto out;
+        size_t off = 0;
+        for (size_t i = 0; i < n; i++) off += plot_attach[i] > cfg->snap_tolerance_m;
+        if (off)
+            bp_warn(ctx, "%s: %zu candidate plots lie more than %g m from a walkable way: no walking distances",
+                    cfg->network, off, cfg->snap_tolerance_m);
+        const char *graph = getenv("BP_NETWORK_GRAPH"); /* for the independent check in tests */
+        if (graph && *graph && (st = bp_network_export_graph(net, graph, ctx)) != BP_OK) goto out;
+        phase("network", &tp);
+    }
+
     /* ---- scores and gap ---- */
     for (size_t i = 0; i < n; i++) {
         for (size_t c = 0; c < ncat; c++) {
@@ -397,8 +429,25 @@ static bp_status run_pipeline(const bp_config *cfg, GDALProgressFunc progress, v
         if (k) {
             knocked[i] = 1;
             nko++;
-            reason[i] = bp_strdup(buf);
         }
+        /* why walking distances are missing, knocked out or not */
+        size_t len = strlen(buf);
+        if (plot_attach && plot_attach[i] > cfg->snap_tolerance_m) {
+            if (isinf(plot_attach[i]))
+                snprintf(buf + len, sizeof buf - len, "%sno walking distances: no walkable way", len ? "; " : "");
+            else
+                snprintf(buf + len, sizeof buf - len,
+                         "%sno walking distances: %.0f m from the nearest walkable way (snap tolerance %g m)",
+                         len ? "; " : "", plot_attach[i], cfg->snap_tolerance_m);
+        } else if (plot_attach) {
+            for (size_t c = 0; c < ncat; c++)
+                if (isnan(dist[i * ncat + c])) {
+                    len = strlen(buf);
+                    snprintf(buf + len, sizeof buf - len, "%sno %s reachable over the walking network",
+                             len ? "; " : "", cfg->cats[c].name);
+                }
+        }
+        if (buf[0]) reason[i] = bp_strdup(buf);
     }
 
     /* ---- rank ---- */
@@ -436,7 +485,17 @@ static bp_status run_pipeline(const bp_config *cfg, GDALProgressFunc progress, v
             info_add(&info, k, val);
             p = nl + 1;
         }
-        info_add(&info, "distance", "euclidean (exact, GEOS, to the plot geometry)");
+        if (net) {
+            size_t nn, ne, nw, nst, nr;
+            bp_network_stats(net, &nn, &ne, &nw, &nst, &nr);
+            info_add(&info, "distance", "network (walking, Dijkstra; counts n_ are straight-line)");
+            char v2[128];
+            snprintf(v2, sizeof v2, "%zu nodes, %zu edges from %zu ways (%zu steps, %zu incline/rough)", nn, ne,
+                     nw, nst, nr);
+            info_add(&info, "network.graph", v2);
+        } else {
+            info_add(&info, "distance", "euclidean (exact, GEOS, to the plot geometry)");
+        }
         bp_config_foreach(cfg, info_cfg, &info);
         info_layer(&info, "candidates", cfg->candidates, &plots);
         info_layer(&info, "gemeenten", cfg->gemeenten, &gml);
@@ -462,7 +521,7 @@ static bp_status run_pipeline(const bp_config *cfg, GDALProgressFunc progress, v
         .cfg = cfg, .plots = &plots, .ncat = ncat, .facilities = fac, .dist = dist, .count = count,
         .cat_score = cat_score, .score = score, .suitability = suit, .capacity = capacity, .area = area,
         .gemeente = assign, .gm = &gm, .knocked = knocked, .reason = reason, .rank = rank, .order = order,
-        .crs = &crs, .ids = (const char *const *)ids.ids, .ninfo = info.n, .info_key = info.key,
+        .crs = &crs, .ids = (const char *const *)ids.ids, .network = net, .ninfo = info.n, .info_key = info.key,
         .info_value = info.value};
     sp = GDALCreateScaledProgress(0.7, 1.0, progress, pdata);
     st = bp_export_gpkg(&ex, progress ? GDALScaledProgress : NULL, sp, ctx);
@@ -508,6 +567,8 @@ out:
     ids_free(&ids, plots.n);
     bp_layer_clear(&plots, &g);
     bp_layer_clear(&gml, &g);
+    bp_network_free(net, &g);
+    free(plot_attach);
     for (size_t c = 0; fac && c < ncat; c++) bp_layer_clear(&fac[c], &g);
     free(fac);
     bp_gap_clear(&gm, &g);

@@ -236,14 +236,14 @@ static int process_hits(bp_sindex *ix, const GEOSGeometry *q, const GEOSPrepared
         const hit *h = &ix->hits[k];
         int inside = count && h->ub <= radius;
         int for_count = count && h->lb <= radius && !inside;
-        int for_nearest = h->lb < *best;
+        int for_nearest = h->lb <= *best;
         if (!for_nearest && (!count || h->lb > radius)) break; /* sorted by lb */
         n += inside;
         if (!for_count && !for_nearest) continue;
         double d;
         if (!exact_distance(ix->h, pq, q, ix->geoms[h->idx], &d)) return -1;
         if (for_count && d <= radius) n++;
-        if (d < *best) {
+        if (d < *best || (d == *best && h->idx < *best_idx)) { /* ties: the lowest index */
             *best = d;
             *best_idx = h->idx;
         }
