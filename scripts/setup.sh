@@ -13,7 +13,8 @@ pkgs=(build-essential cmake pkg-config
       libgdal-dev gdal-bin libgeos-dev libproj-dev proj-bin
       libspatialite-dev libsqlite3-dev libyaml-dev libreadosm-dev)
 if [ "${1:-}" = "--test" ]; then
-    pkgs+=(libcmocka-dev sqlite3 python3-gdal valgrind python3-qgis qgis-providers
+    pkgs+=(libcmocka-dev sqlite3 python3-gdal valgrind python3-networkx python3-shapely
+           python3-qgis qgis-providers
            postgresql postgis)
 fi
 

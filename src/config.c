@@ -210,7 +210,14 @@ bp_status bp_config_set(bp_config *c, const char *key, const char *value, const 
     if (n == 1 || (n == 2 && strcmp(p[1], "source") == 0 &&
                    (!strcmp(top, "candidates") || !strcmp(top, "gemeenten") || !strcmp(top, "targets") ||
                     !strcmp(top, "network")))) {
-        if (!strcmp(top, "network")) return set_string(&c->network, value, ctx);
+        if (!strcmp(top, "network")) {
+            if (!*value) { /* --network "": no network */
+                free(c->network);
+                c->network = NULL;
+                return BP_OK;
+            }
+            return set_string(&c->network, value, ctx);
+        }
         if (!strcmp(top, "distance")) {
             if (!strcasecmp(value, "network")) c->distance_network = 1;
             else if (!strcasecmp(value, "euclidean")) c->distance_network = 0;
