@@ -191,7 +191,8 @@ void bp_sindex_query(bp_sindex *ix, const GEOSGeometry *q, double expand,
                      void (*fn)(size_t idx, void *ud), void *ud);
 /* Exact distance from q (prepared as pq, or NULL: unprepared) to the
  * nearest geometry, its index and the number of geometries within 'radius';
- * 'win' is bp_sindex_window(q, radius) or NULL.  Returns 0 on success, -1
+ * 'win' is bp_sindex_window(q, radius) or NULL; count may be NULL when
+ * only the nearest is wanted (then 'radius' is just the first window).  Returns 0 on success, -1
  * when a GEOS call failed. */
 int bp_sindex_proximity(bp_sindex *ix, const GEOSGeometry *q,
                         const GEOSPreparedGeometry *pq, const GEOSGeometry *win,

@@ -23,11 +23,22 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <readosm.h>
 #include <cpl_error.h>
 
 #define BP_ROUGH_FACTOR 1.5 /* rollator: incline or rough surface */
+
+/* Step timings as GDAL debug messages (CPL_DEBUG=BODNAARPLOT). */
+static void tick(const char *what, struct timespec *t)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    CPLDebug("BODNAARPLOT", "  network %-10s %.3f s", what,
+             (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) * 1e-9);
+    *t = now;
+}
 
 enum { E_STEPS = 1, E_ROUGH = 2 };
 
@@ -484,8 +495,12 @@ bp_status bp_network_load(const char *src, int rollator, const bp_crs *crs, bp_g
     *out = NULL;
     bp_network *net = calloc(1, sizeof *net);
     if (!net) return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
     bp_status st = is_osm(src) ? load_osm(net, src, crs, ctx) : load_lines(net, src, crs, g, ctx);
+    tick("read", &t);
     if (st == BP_OK) st = finish_graph(net, rollator, g, src, ctx);
+    tick("graph", &t);
     if (st != BP_OK) {
         bp_network_free(net, g);
         return st;
@@ -513,11 +528,10 @@ static int attach(bp_network *net, bp_geos *g, const GEOSGeometry *geom, double 
 {
     double d;
     size_t nearest;
-    int count;
     a->edge = UINT32_MAX;
     a->attach = NAN;
     a->t = 0;
-    if (bp_sindex_proximity(net->ix, geom, NULL, NULL, tol, &d, &nearest, &count) < 0) return -1;
+    if (bp_sindex_proximity(net->ix, geom, NULL, NULL, fmin(tol, 50), &d, &nearest, NULL) < 0) return -1;
     if (nearest == (size_t)-1) return 0;
     a->attach = d;
     if (d > tol) return 0;
@@ -703,6 +717,8 @@ bp_status bp_network_distances(bp_network *net, bp_geos *g, GEOSGeometry *const 
         st = bp_error(ctx, BP_ERR_NOMEM, "out of memory");
         goto out;
     }
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
     for (size_t i = 0; i < nplots && st == BP_OK; i++) {
         if (attach(net, g, plots[i], tol, &pa[i]) < 0) st = bp_error(ctx, BP_ERR_NOMEM, "GEOS: %s", g->msg);
         plot_attach[i] = isnan(pa[i].attach) ? INFINITY : pa[i].attach;
@@ -720,6 +736,7 @@ bp_status bp_network_distances(bp_network *net, bp_geos *g, GEOSGeometry *const 
             if (fa[c][k].edge == UINT32_MAX) fac_unattached[c]++;
         }
     }
+    tick("attach", &t);
     if (st == BP_OK) {
         djob j = {net, pa, nplots, ncat, fa, nfac, dist, net->node_dist, 0, PTHREAD_MUTEX_INITIALIZER, 0};
         if (threads <= 0) {
@@ -734,6 +751,7 @@ bp_status bp_network_distances(bp_network *net, bp_geos *g, GEOSGeometry *const 
         dworker(&j);
         for (int t = 1; t <= started; t++) pthread_join(tid[t], NULL);
         if (j.failed) st = bp_error(ctx, BP_ERR_NOMEM, "out of memory in the network distances");
+        tick("dijkstra", &t);
     }
 out:
     for (size_t c = 0; fa && c < ncat; c++) free(fa[c]);

@@ -258,7 +258,7 @@ int bp_sindex_proximity(bp_sindex *ix, const GEOSGeometry *q, const GEOSPrepared
 {
     *dist = NAN;
     *nearest = (size_t)-1;
-    *count = 0;
+    if (count) *count = 0;
     if (ix->n == 0) return 0;
     GEOSGeom_getXMin_r(ix->h, q, &ix->qenv.x0);
     GEOSGeom_getYMin_r(ix->h, q, &ix->qenv.y0);
