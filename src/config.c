@@ -87,6 +87,7 @@ void bp_config_free(bp_config *c)
     free(c->assume_crs);
     free(c->output);
     free(c->format);
+    free(c->network);
     free(c);
 }
 
