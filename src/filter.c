@@ -28,7 +28,10 @@ static const char *const denied_functions[] = {
     "wfs", "xls", "zip", "store", "drop", "create", "recover", "register", "dump", "update",
     "insert", "delete", "vacuum", "sqlar", "readfile", "writefile", "edit", "gpkg", "init",
     "clone", "copy", "upgrade", "check", "invalidate", "disable", "enable", "discard", "rename",
-    "set", "purge", "remove", "attach", "unregister"};
+    "set", "purge", "remove", "attach", "unregister", "geometrycolumn", "virtual", "spatialindex",
+    "metadata", "statistics", "table", "column", "style", "raster", "topo", "network", "exec", "sql",
+    "elementary", "sanitize", "populate", "diff", "cutter", "sqlproc", "stored", "coverage", "routing",
+    "catalog", "se_", "rl2", "wms", "checkduplicate", "removeduplicate", "tempor"};
 
 static int function_denied(const char *name)
 {
@@ -222,7 +225,10 @@ bp_status bp_filter_eval(const char *filter, const bp_filter_input *in, unsigned
     sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     if (st != BP_OK) goto out;
 
-    /* from here on: read-only */
+    /* from here on: read-only, twice over: SQLite refuses every write on
+       this connection (also those SpatiaLite functions make internally), and
+       the authorizer refuses everything but reading and harmless functions */
+    sqlite3_exec(db, "PRAGMA query_only = 1", NULL, NULL, NULL);
     auth_state auth = {""};
     long long steps = 0;
     sqlite3_set_authorizer(db, authorizer, &auth);
@@ -251,7 +257,9 @@ bp_status bp_filter_eval(const char *filter, const bp_filter_input *in, unsigned
         sqlite3_int64 rowid = sqlite3_column_int64(sel, 0);
         if (rowid >= 1 && (size_t)rowid <= pl->n) pass[rowid - 1] = 1;
     }
-    if (rc != SQLITE_DONE)
+    if (rc == SQLITE_DONE && auth.denied[0]) /* refused inside a function: say so */
+        st = bp_error(ctx, BP_ERR_USAGE, "candidates.filter '%s': %s", filter, auth.denied);
+    else if (rc != SQLITE_DONE)
         st = bp_error(ctx, BP_ERR_USAGE, "candidates.filter '%s': %s", filter,
                       steps > FILTER_MAX_STEPS ? "stopped: the filter takes too long"
                       : auth.denied[0] ? auth.denied : sqlite3_errmsg(db));

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 #include <cpl_error.h>
+#include <cpl_vsi.h>
 
 /* CBS marks secret or missing figures with large negative numbers
  * (-99999999, -99999997, ...). */
@@ -204,6 +205,60 @@ static int parse_woningtype(const char *s)
     return -1;
 }
 
+static int is_blank(const char *s)
+{
+    while (*s && isspace((unsigned char)*s)) s++;
+    return !*s;
+}
+
+/* The line each CSV record starts on (records as GDAL's CSV driver counts
+ * them: quoted values may span lines, empty lines are no records), so that
+ * messages name the line a spreadsheet user sees.  lines[k] is the line of
+ * record k (0 = the header); returns the count, 0 when unreadable. */
+static size_t record_lines(const char *path, long **lines)
+{
+    *lines = NULL;
+    VSILFILE *f = VSIFOpenL(path, "rb");
+    if (!f) return 0;
+    size_t n = 0, cap = 0;
+    long line = 1, start = 1;
+    int in_quotes = 0, content = 0;
+    char buf[65536];
+    size_t got;
+    for (;;) {
+        got = VSIFReadL(buf, 1, sizeof buf, f);
+        for (size_t i = 0; i <= got; i++) {
+            int end = i == got;
+            if (end && got) break;
+            char ch = end ? '\n' : buf[i];
+            if (ch == '"') in_quotes = !in_quotes;
+            if (ch == '\n' && (!in_quotes || end)) {
+                if (content) {
+                    if (n == cap) {
+                        cap = cap ? cap * 2 : 256;
+                        long *nl = realloc(*lines, cap * sizeof *nl);
+                        if (!nl) {
+                            VSIFCloseL(f);
+                            return n;
+                        }
+                        *lines = nl;
+                    }
+                    (*lines)[n++] = start;
+                }
+                content = 0;
+                if (!end) line++;
+                start = line;
+                continue;
+            }
+            if (ch == '\n') line++;
+            if (!content && ch != '\r') content = 1; /* GDAL counts a line of blanks */
+        }
+        if (got == 0) break;
+    }
+    VSIFCloseL(f);
+    return n;
+}
+
 bp_status bp_gap_read_targets(bp_gemeenten *gm, const char *path, bp_ctx *ctx)
 {
     static const char *const cols[] = {"gemeente_code", "woningtype", "opgave", "plannen", "gerealiseerd"};
@@ -248,15 +303,18 @@ bp_status bp_gap_read_targets(bp_gemeenten *gm, const char *path, bp_ctx *ctx)
     }
     bp_status st = BP_OK;
     size_t rows = 0;
+    long *lines = NULL;
+    size_t nlines = record_lines(path, &lines);
     OGRFeatureH f;
     OGR_L_ResetReading(lyr);
     while (st == BP_OK && (f = OGR_L_GetNextFeature(lyr)) != NULL) {
-        long line = (long)OGR_F_GetFID(f) + 1; /* FID 1 is the row after the header */
+        long rec = (long)OGR_F_GetFID(f); /* FID 1 is the record after the header */
+        long line = rec >= 0 && (size_t)rec < nlines ? lines[rec] : rec + 1;
         const char *code_s = OGR_F_IsFieldSetAndNotNull(f, idx[0]) ? OGR_F_GetFieldAsString(f, idx[0]) : "";
         const char *type_s = OGR_F_IsFieldSetAndNotNull(f, idx[1]) ? OGR_F_GetFieldAsString(f, idx[1]) : "";
-        int blank = !*code_s && !*type_s;
+        int blank = is_blank(code_s) && is_blank(type_s);
         for (int i = 2; i < 5 && blank; i++)
-            blank = !OGR_F_IsFieldSetAndNotNull(f, idx[i]) || !*OGR_F_GetFieldAsString(f, idx[i]);
+            blank = !OGR_F_IsFieldSetAndNotNull(f, idx[i]) || is_blank(OGR_F_GetFieldAsString(f, idx[i]));
         if (blank) { /* an empty line, as spreadsheets leave at the end */
             OGR_F_Destroy(f);
             continue;
@@ -303,6 +361,7 @@ bp_status bp_gap_read_targets(bp_gemeenten *gm, const char *path, bp_ctx *ctx)
         OGR_F_Destroy(f);
     }
     if (st == BP_OK && rows == 0) st = bp_error(ctx, BP_ERR_DATA, "%s: no rows", path);
+    free(lines);
     free(seen_line);
     GDALClose(ds);
     return st;
