@@ -66,6 +66,8 @@ typedef struct {
     double knockout_m; /* plot knocked out beyond it; 0 = no knock-out */
     bp_decay decay;
     double weight[BP_NTYPES]; /* weight per profile */
+    char *osm_tags;    /* "key=value, ..." when taken from the OSM network */
+    int from_osm;      /* the facilities come from the network's OSM file */
 } bp_category;
 
 struct bp_config {
@@ -85,6 +87,7 @@ struct bp_config {
     int rollator;                 /* walking profile: 0 walk, 1 rollator */
     double snap_tolerance_m;      /* farther from the network: no distance */
     int distance_network;         /* -1 auto (network when given), 0 euclidean, 1 network */
+    int facilities_from_osm;      /* categories of layers/osm_facilities.yaml from the network */
     char *output;
     char *format;                 /* GDAL driver name, or NULL: from the output name */
     int overwrite;
@@ -239,6 +242,11 @@ void bp_network_edge(const bp_network *net, size_t e, double *x0, double *y0, do
                      double *len, double *cost, int *steps);
 /* Walking distance from the nearer end of edge e to category c (NaN: none). */
 double bp_network_edge_dist(const bp_network *net, size_t e, size_t c);
+/* Facilities of every from_osm category of cfg, read from the OSM file
+ * 'path' (nodes, and closed ways as polygons, with one of the category's
+ * key=value tags), into fac[c] for those categories (others untouched). */
+bp_status bp_osm_facilities(const char *path, const bp_config *cfg, const bp_crs *crs, bp_geos *g,
+                            bp_layer *fac, bp_ctx *ctx);
 /* Writes PREFIX_nodes.csv and PREFIX_edges.csv (passable edges, costs). */
 bp_status bp_network_export_graph(const bp_network *net, const char *prefix, bp_ctx *ctx);
 
@@ -344,6 +352,8 @@ const bp_layerdef *bp_layerdef_get(const char *name, bp_ctx *ctx);
 /* The same without an error: NULL when layers/ defines no such layer (as
  * for a layer another module adds).  Owned by the module, never freed. */
 const bp_layerdef *bp_layerdef_find(const char *name);
+/* The text of an embedded file of layers/ by name (without .yaml), or NULL. */
+const char *bp_layerdef_text(const char *name);
 /* Expands a templated field name into buf. */
 void bp_layerdef_expand(const char *tmpl, const char *category, int radius,
                         const char *type, char *buf, size_t bufsize);

@@ -39,6 +39,8 @@ static const option options[] = {
      "walk (default) or rollator: no steps, inclines and rough surfaces count 1.5x", "Walking distances"},
     {"--distance", NULL, "D", "distance", "network or euclidean (default: network when --network is given)",
      "Walking distances"},
+    {"--facilities-from-osm", NULL, NULL, "facilities_from_osm",
+     "take the facilities from the OSM network too (tags: layers/osm_facilities.yaml)", "Walking distances"},
     {"--snap-tolerance", NULL, "M", "network.snap_tolerance_m",
      "plots and facilities farther from a walkable way get no walking distance (default 250)", "Walking distances"},
     {"--profile", NULL, "TYPE", "profile", "nultreden, geclusterd (default) or zorggeschikt", "Scoring"},

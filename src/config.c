@@ -64,6 +64,7 @@ bp_config *bp_config_new(void)
 
 static void category_clear(bp_category *k)
 {
+    free(k->osm_tags);
     free(k->name);
     free(k->source);
     free(k->where);
@@ -135,6 +136,33 @@ static bp_category *category_get(bp_config *c, const char *name)
         }
     c->ncats++;
     return k;
+}
+
+/* Registers the categories of layers/osm_facilities.yaml as taken from the
+ * OSM network, except those the user gave a source of their own. */
+static bp_status osm_defaults(bp_config *c, bp_ctx *ctx)
+{
+    const char *text = bp_layerdef_text("osm_facilities");
+    bp_yaml *y = text ? bp_yaml_parse(text, strlen(text), "layers/osm_facilities.yaml", ctx) : NULL;
+    const bp_yaml *cats = y ? bp_yaml_get(y, "categories") : NULL;
+    if (!cats || cats->kind != BP_YAML_MAP) {
+        bp_yaml_free(y);
+        return bp_error(ctx, BP_ERR_NOMEM, "layers/osm_facilities.yaml: no categories (a build defect)");
+    }
+    bp_status st = BP_OK;
+    for (size_t i = 0; i < cats->n && st == BP_OK; i++) {
+        bp_category *k = category_get(c, cats->keys[i]);
+        if (!k) st = bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+        else if (!k->source || k->from_osm) {
+            if (!k->source && !(k->source = bp_strdup("osm"))) st = bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+            k->from_osm = 1;
+            if (!k->osm_tags && cats->items[i]->kind == BP_YAML_SCALAR &&
+                !(k->osm_tags = bp_strdup(cats->items[i]->value)))
+                st = bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+        }
+    }
+    bp_yaml_free(y);
+    return st;
 }
 
 static bp_status parse_number(const char *value, double lo, double hi, const char *key,
@@ -219,6 +247,10 @@ bp_status bp_config_set(bp_config *c, const char *key, const char *value, const 
             }
             return set_string(&c->network, value, ctx);
         }
+        if (!strcmp(top, "facilities_from_osm")) {
+            bp_status st = parse_bool(value, key, origin, &c->facilities_from_osm, ctx);
+            return st == BP_OK && c->facilities_from_osm ? osm_defaults(c, ctx) : st;
+        }
         if (!strcmp(top, "distance")) {
             if (!strcasecmp(value, "network")) c->distance_network = 1;
             else if (!strcasecmp(value, "euclidean")) c->distance_network = 0;
@@ -270,7 +302,7 @@ bp_status bp_config_set(bp_config *c, const char *key, const char *value, const 
     unknown_top:
         return UNKNOWN("candidates, gemeenten, targets, facilities, criteria, profiles, output, "
                        "format, overwrite, crs, assume_crs, profile, radius_m, density_homes_per_ha, "
-                       "gap_weight, threads, network, distance");
+                       "gap_weight, threads, network, distance, facilities_from_osm, osm_facilities");
     }
 
     if (!strcmp(top, "candidates") && n == 2) {
@@ -278,6 +310,18 @@ bp_status bp_config_set(bp_config *c, const char *key, const char *value, const 
         if (!strcmp(p[1], "filter")) return set_string(&c->filter, value, ctx);
         if (!strcmp(p[1], "where")) return set_string(&c->candidates_where, value, ctx);
         return UNKNOWN("source, id_field, filter, where");
+    }
+    if (!strcmp(top, "osm_facilities") && n == 2) {
+        if (!valid_category_name(p[1]))
+            return bp_error(ctx, BP_ERR_USAGE, "%s: '%s' is not a valid category name", origin ? origin : key, p[1]);
+        if (!strchr(value, '='))
+            return bp_error(ctx, BP_ERR_USAGE, "%s: %s takes \"key=value, key=value\", not '%s'",
+                            origin ? origin : key, key, value);
+        bp_category *k = category_get(c, p[1]);
+        if (!k) return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+        if (!k->source && !(k->source = bp_strdup("osm"))) return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+        k->from_osm = !strcmp(k->source, "osm");
+        return set_string(&k->osm_tags, value, ctx);
     }
     if (!strcmp(top, "network") && n == 2) {
         if (!strcmp(p[1], "profile")) {
@@ -306,7 +350,10 @@ bp_status bp_config_set(bp_config *c, const char *key, const char *value, const 
         bp_category *k = category_get(c, p[1]);
         if (!k) return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
         if (!strcmp(top, "facilities")) {
-            if (n == 2 || !strcmp(p[2], "source")) return set_string(&k->source, value, ctx);
+            if (n == 2 || !strcmp(p[2], "source")) {
+                k->from_osm = 0; /* a source of the user's own wins over OSM */
+                return set_string(&k->source, value, ctx);
+            }
             if (!strcmp(p[2], "where")) return set_string(&k->where, value, ctx);
             if (!strcmp(p[2], "name_field")) return set_string(&k->name_field, value, ctx);
             return UNKNOWN("source, where, name_field");
@@ -350,7 +397,7 @@ bp_status bp_config_set(bp_config *c, const char *key, const char *value, const 
     }
     return UNKNOWN("candidates, gemeenten, targets, facilities, criteria, profiles, output, "
                    "format, overwrite, crs, assume_crs, profile, radius_m, density_homes_per_ha, "
-                   "gap_weight, threads, network, distance");
+                   "gap_weight, threads, network, distance, facilities_from_osm, osm_facilities");
 }
 
 /* ---- YAML project files ------------------------------------------------- */
@@ -464,6 +511,10 @@ bp_status bp_config_validate(const bp_config *c, bp_ctx *ctx)
     size_t nsrc = 0;
     for (size_t i = 0; i < c->ncats; i++) {
         const bp_category *k = &c->cats[i];
+        if (k->from_osm && (!c->network || (!strstr(c->network, ".osm") && !strstr(c->network, ".pbf"))))
+            return bp_error(ctx, BP_ERR_USAGE,
+                            "facility category %s is taken from OpenStreetMap: that needs an .osm or .osm.pbf "
+                            "network (--network)", k->name);
         if (!k->source)
             return bp_error(ctx, BP_ERR_USAGE,
                             "criteria or weights are set for category '%s', but no facility "
@@ -513,7 +564,8 @@ void bp_config_foreach(const bp_config *c, void (*fn)(const char *, const char *
     for (size_t i = 0; i < c->ncats; i++) {
         const bp_category *q = &c->cats[i];
 #define CK(suffix) (snprintf(k, sizeof k, "facilities.%s.%s", q->name, suffix), k)
-        S(CK("source"), q->source);
+        S(CK("source"), q->from_osm ? "osm (the network's OpenStreetMap file)" : q->source);
+        if (q->osm_tags) S(CK("osm_tags"), q->osm_tags);
         if (q->where) S(CK("where"), q->where);
         if (q->name_field) S(CK("name_field"), q->name_field);
 #undef CK

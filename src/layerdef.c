@@ -33,6 +33,10 @@ static bp_status parse_def(const char *name, const char *text, bp_layerdef *d, b
     bp_status st = BP_OK;
     const bp_yaml *fields = bp_yaml_get(y, "fields");
     d->name = bp_strdup(name);
+    if (!bp_yaml_get(y, "layer")) { /* another declarative file in layers/, not a layer */
+        bp_yaml_free(y);
+        return BP_OK;
+    }
     d->title = bp_strdup(scalar(y, "title") ? scalar(y, "title") : name);
     d->description = bp_strdup(scalar(y, "description") ? scalar(y, "description") : "");
     if (!fields || fields->kind != BP_YAML_SEQ) {
@@ -100,6 +104,13 @@ const bp_layerdef *bp_layerdef_find(const char *name)
     const bp_layerdef *d = bp_layerdef_get(name, tmp);
     bp_ctx_free(tmp);
     return d;
+}
+
+const char *bp_layerdef_text(const char *name)
+{
+    for (size_t i = 0; i < bp_layerdef_count; i++)
+        if (!strcmp(bp_layerdef_names[i], name)) return bp_layerdef_texts[i];
+    return NULL;
 }
 
 void bp_layerdef_expand(const char *tmpl, const char *category, int radius, const char *type,

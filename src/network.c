@@ -761,6 +761,256 @@ out:
     return st;
 }
 
+/* ---- facilities from OpenStreetMap ----------------------------------------- */
+
+typedef struct {
+    const bp_config *cfg;
+    char ***want;        /* per category: NULL-terminated "key=value" strings */
+    osm_state nodes;     /* every node, for the rings of ways */
+    /* matches: object kind (0 node, 1 way), its node index or refs, category, name */
+    struct match {
+        int way;
+        size_t first, count; /* node index (node) or range in refs (way) */
+        size_t cat;
+        char *name;
+    } *m;
+    size_t nm, capm;
+    int64_t *refs;
+    size_t nrefs, caprefs;
+    int failed;
+} fac_state;
+
+static int tags_match(char **want, const readosm_tag *tags, int n)
+{
+    for (; want && *want; want++) {
+        const char *eq = strchr(*want, '=');
+        size_t klen = (size_t)(eq - *want);
+        for (int i = 0; i < n; i++)
+            if (strlen(tags[i].key) == klen && !strncmp(tags[i].key, *want, klen) && !strcmp(tags[i].value, eq + 1))
+                return 1;
+    }
+    return 0;
+}
+
+static int add_match(fac_state *s, int way, size_t first, size_t count, size_t cat, const char *name)
+{
+    if (s->nm == s->capm) {
+        size_t nc = s->capm ? s->capm * 2 : 256;
+        struct match *nm = realloc(s->m, nc * sizeof *nm);
+        if (!nm) return -1;
+        s->m = nm;
+        s->capm = nc;
+    }
+    s->m[s->nm++] = (struct match){way, first, count, cat, name ? bp_strdup(name) : NULL};
+    return 0;
+}
+
+static int fac_node(const void *ud, const readosm_node *node)
+{
+    fac_state *s = (fac_state *)ud;
+    if (osm_node(&s->nodes, node) != READOSM_OK) return s->failed = 1, READOSM_ABORT;
+    for (size_t c = 0; node->tag_count && c < s->cfg->ncats; c++)
+        if (s->want[c] && tags_match(s->want[c], node->tags, node->tag_count) &&
+            add_match(s, 0, s->nodes.nn - 1, 1, c, tag(node->tags, node->tag_count, "name")) < 0)
+            return s->failed = 1, READOSM_ABORT;
+    return READOSM_OK;
+}
+
+static int fac_way(const void *ud, const readosm_way *way)
+{
+    fac_state *s = (fac_state *)ud;
+    int n = way->node_ref_count;
+    if (n < 4 || way->node_refs[0] != way->node_refs[n - 1]) return READOSM_OK; /* areas only */
+    for (size_t c = 0; c < s->cfg->ncats; c++) {
+        if (!s->want[c] || !tags_match(s->want[c], way->tags, way->tag_count)) continue;
+        size_t first = s->nrefs;
+        for (int i = 0; i < n; i++) {
+            size_t cap = s->caprefs;
+            if (GROW(s->refs, s->nrefs, cap) < 0) return s->failed = 1, READOSM_ABORT;
+            s->caprefs = cap;
+            s->refs[s->nrefs++] = way->node_refs[i];
+        }
+        if (add_match(s, 1, first, (size_t)n, c, tag(way->tags, way->tag_count, "name")) < 0)
+            return s->failed = 1, READOSM_ABORT;
+    }
+    return READOSM_OK;
+}
+
+bp_status bp_osm_facilities(const char *path, const bp_config *cfg, const bp_crs *crs, bp_geos *g,
+                            bp_layer *fac, bp_ctx *ctx)
+{
+    fac_state s = {.cfg = cfg};
+    s.nodes.sorted = 1;
+    bp_status st = BP_OK;
+    s.want = calloc(cfg->ncats, sizeof *s.want);
+    if (!s.want) return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+    for (size_t c = 0; c < cfg->ncats && st == BP_OK; c++) {
+        const bp_category *k = &cfg->cats[c];
+        if (!k->from_osm || !k->osm_tags) continue;
+        /* "key=value, key=value" -> array */
+        size_t n = 1;
+        for (const char *p = k->osm_tags; *p; p++) n += *p == ',';
+        s.want[c] = calloc(n + 1, sizeof *s.want[c]);
+        if (!s.want[c]) {
+            st = bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+            break;
+        }
+        size_t w = 0;
+        for (const char *p = k->osm_tags; *p;) {
+            while (*p == ' ' || *p == ',') p++;
+            const char *e = p;
+            while (*e && *e != ',') e++;
+            const char *t = e;
+            while (t > p && t[-1] == ' ') t--;
+            if (t > p) {
+                s.want[c][w] = malloc((size_t)(t - p) + 1);
+                if (!s.want[c][w]) {
+                    st = bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+                    break;
+                }
+                memcpy(s.want[c][w], p, (size_t)(t - p));
+                s.want[c][w][t - p] = '\0';
+                if (!strchr(s.want[c][w], '='))
+                    st = bp_error(ctx, BP_ERR_USAGE, "osm_facilities.%s: '%s' is not key=value", k->name, s.want[c][w]);
+                w++;
+            }
+            p = e;
+        }
+    }
+    const void *h = NULL;
+    if (st == BP_OK) {
+        int rc = readosm_open(path, &h);
+        if (rc == READOSM_OK) rc = readosm_parse(h, &s, fac_node, fac_way, NULL);
+        readosm_close(h);
+        if (s.failed) st = bp_error(ctx, BP_ERR_NOMEM, "out of memory reading %s", path);
+        else if (rc != READOSM_OK)
+            st = bp_error(ctx, BP_ERR_DATA, "%s: damaged or truncated OpenStreetMap data (readosm error %d)", path, rc);
+    }
+    /* node ids of the ways' rings -> coordinates: nodes sorted by id */
+    size_t *rank = NULL;
+    if (st == BP_OK) {
+        size_t nn = s.nodes.nn;
+        rank = malloc((nn ? nn : 1) * sizeof *rank);
+        size_t *perm = malloc((nn ? nn : 1) * sizeof *perm);
+        int64_t *sid = malloc((nn ? nn : 1) * sizeof *sid);
+        if (!rank || !perm || !sid) st = bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+        for (size_t i = 0; st == BP_OK && i < nn; i++) perm[i] = i;
+        if (st == BP_OK && !s.nodes.sorted) {
+            sort_keys = s.nodes.nid;
+            qsort(perm, nn, sizeof *perm, cmp_by_key);
+        }
+        for (size_t i = 0; st == BP_OK && i < nn; i++) sid[i] = s.nodes.nid[perm[i]];
+        /* rank[] maps the sorted position back to the stored node */
+        for (size_t i = 0; st == BP_OK && i < nn; i++) rank[i] = perm[i];
+        if (st == BP_OK) {
+            free(s.nodes.nid);
+            s.nodes.nid = sid; /* sorted ids; coordinates through rank[] */
+            sid = NULL;
+        }
+        free(perm);
+        free(sid);
+    }
+    OGRCoordinateTransformationH ct = NULL;
+    if (st == BP_OK) {
+        OGRSpatialReferenceH wgs = OSRNewSpatialReference(NULL);
+        OSRImportFromEPSG(wgs, 4326);
+        OSRSetAxisMappingStrategy(wgs, OAMS_TRADITIONAL_GIS_ORDER);
+        st = bp_crs_transform_for(crs, wgs, path, &ct, ctx);
+        OSRDestroySpatialReference(wgs);
+    }
+    size_t *cap = calloc(cfg->ncats, sizeof *cap);
+    if (!cap && st == BP_OK) st = bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+    for (size_t c = 0; c < cfg->ncats && st == BP_OK; c++)
+        if (cfg->cats[c].from_osm) {
+            memset(&fac[c], 0, sizeof fac[c]);
+            fac[c].what = bp_strfmt("%s (OpenStreetMap %s)", path, cfg->cats[c].name);
+        }
+    for (size_t i = 0; i < s.nm && st == BP_OK; i++) {
+        struct match *mt = &s.m[i];
+        size_t n = mt->way ? mt->count : 1;
+        double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+        int ok = x && y;
+        for (size_t k = 0; ok && k < n; k++) {
+            size_t idx = mt->first;
+            if (mt->way) {
+                size_t lo = 0, hi = s.nodes.nn;
+                int64_t id = s.refs[mt->first + k];
+                while (lo < hi) {
+                    size_t mid = (lo + hi) / 2;
+                    if (s.nodes.nid[mid] < id) lo = mid + 1;
+                    else hi = mid;
+                }
+                if (lo == s.nodes.nn || s.nodes.nid[lo] != id) ok = 0; /* ring leaves the extract */
+                else idx = rank[lo];
+            }
+            if (ok) x[k] = s.nodes.lon[idx], y[k] = s.nodes.lat[idx];
+        }
+        if (ok && ct && !OCTTransform(ct, (int)n, x, y, NULL)) ok = 0;
+        GEOSGeometry *geom = NULL;
+        if (ok && n == 1) geom = GEOSGeom_createPointFromXY_r(g->h, x[0], y[0]);
+        else if (ok) {
+            GEOSCoordSequence *cs = GEOSCoordSeq_create_r(g->h, (unsigned)n, 2);
+            for (size_t k = 0; cs && k < n; k++) GEOSCoordSeq_setXY_r(g->h, cs, (unsigned)k, x[k], y[k]);
+            GEOSGeometry *ring = cs ? GEOSGeom_createLinearRing_r(g->h, cs) : NULL;
+            geom = ring ? GEOSGeom_createPolygon_r(g->h, ring, NULL, 0) : NULL;
+            if (geom && GEOSisValid_r(g->h, geom) != 1) {
+                GEOSGeometry *fixed = GEOSMakeValid_r(g->h, geom);
+                GEOSGeom_destroy_r(g->h, geom);
+                geom = fixed;
+                fac[mt->cat].n_repaired++;
+            }
+        }
+        free(x);
+        free(y);
+        bp_layer *l = &fac[mt->cat];
+        l->n_read++;
+        if (!geom) {
+            l->n_skipped++;
+            continue;
+        }
+        if (l->n == cap[mt->cat]) {
+            size_t nc = cap[mt->cat] ? cap[mt->cat] * 2 : 64;
+            GEOSGeometry **ng = realloc(l->geom, nc * sizeof *ng);
+            char **nn2 = ng ? realloc(l->names, nc * sizeof *nn2) : NULL;
+            int64_t *nf = nn2 ? realloc(l->fid, nc * sizeof *nf) : NULL;
+            if (ng) l->geom = ng;
+            if (nn2) l->names = nn2;
+            if (nf) l->fid = nf;
+            if (!ng || !nn2 || !nf) {
+                GEOSGeom_destroy_r(g->h, geom);
+                st = bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+                break;
+            }
+            cap[mt->cat] = nc;
+        }
+        int dim = GEOSGeom_getDimensions_r(g->h, geom);
+        if (dim > l->max_dim) l->max_dim = dim;
+        l->geom[l->n] = geom;
+        l->names[l->n] = mt->name;
+        mt->name = NULL;
+        l->fid[l->n] = (int64_t)i;
+        l->n++;
+    }
+    for (size_t c = 0; c < cfg->ncats && st == BP_OK; c++)
+        if (cfg->cats[c].from_osm && fac[c].n == 0)
+            bp_warn(ctx, "%s: no OpenStreetMap object tagged %s: category %s has no facilities, so its "
+                    "distances are empty and it scores 0 for every plot", path,
+                    cfg->cats[c].osm_tags ? cfg->cats[c].osm_tags : "(no tags)", cfg->cats[c].name);
+    if (ct) OCTDestroyCoordinateTransformation(ct);
+    free(cap);
+    free(rank);
+    for (size_t i = 0; i < s.nm; i++) free(s.m[i].name);
+    free(s.m);
+    free(s.refs);
+    osm_free(&s.nodes);
+    for (size_t c = 0; c < cfg->ncats; c++) {
+        for (size_t w = 0; s.want[c] && s.want[c][w]; w++) free(s.want[c][w]);
+        free(s.want[c]);
+    }
+    free(s.want);
+    return st;
+}
+
 /* ---- output ---------------------------------------------------------------------- */
 
 size_t bp_network_edge_count(const bp_network *net) { return net->m; }

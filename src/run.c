@@ -284,8 +284,13 @@ static bp_status run_pipeline(const bp_config *cfg, GDALProgressFunc progress, v
     if ((st = bp_gap_gemeenten(&gml, cfg->code_field, cfg->name_field, &g, &gm, ctx)) != BP_OK) goto out;
     if ((st = bp_gap_read_targets(&gm, cfg->targets, ctx)) != BP_OK) goto out;
 
+    int any_osm = 0;
     for (size_t c = 0; c < ncat; c++) {
         const bp_category *k = &cfg->cats[c];
+        if (k->from_osm) {
+            any_osm = 1;
+            continue;
+        }
         bp_layer_opts fopts = {.where = k->where, .name_field = k->name_field, .guess_name = 1};
         st = bp_layer_read(&fac[c], k->source, &fopts, &crs, &g, NULL, NULL, ctx);
         if (st != BP_OK) {
@@ -296,6 +301,11 @@ static bp_status run_pipeline(const bp_config *cfg, GDALProgressFunc progress, v
             goto out;
         }
         report_layer(ctx, &fac[c]);
+    }
+    if (any_osm) {
+        if ((st = bp_osm_facilities(cfg->network, cfg, &crs, &g, fac, ctx)) != BP_OK) goto out;
+        for (size_t c = 0; c < ncat; c++)
+            if (cfg->cats[c].from_osm) report_layer(ctx, &fac[c]);
     }
     phase("inputs", &tp);
     if (progress && !progress(0.2, NULL, pdata)) {

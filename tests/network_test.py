@@ -233,6 +233,28 @@ report("network_in_wrong_crs_is_reported", p.returncode == 0 and off == 81 and
        "81 candidate plots lie more than 250 m from a walkable way" in p.stderr,
        f"exit {p.returncode}, {off} plots without walking distances: {p.stderr.strip()[:300]}")
 
+# ---- facilities straight from OpenStreetMap -------------------------------------------------
+osm_out = os.path.join(work, "osm.gpkg")
+rc, err = run("run", os.path.join(EX, "project_osm.yaml"), "-o", osm_out, "-q")
+report("facilities_from_osm_runs", rc == 0, err)
+if rc == 0:
+    d = ogr.Open(osm_out)
+    counts = {}
+    for f in d.GetLayerByName("facilities"):
+        n, a = counts.get(f["category"], (0, 0))
+        counts[f["category"]] = (n + 1, a + (1 if f["is_area"] else 0))
+    report("facilities_from_osm_categories",
+           set(counts) == {"supermarkt", "huisarts", "apotheek", "ov_halte", "ontmoeting", "zorg", "groen"} and
+           counts["groen"][1] == counts["groen"][0] > 0 and counts["ontmoeting"][1] > 0 and counts["huisarts"][0] > 0,
+           str(counts))
+    info = {f["key"]: f["value"] for f in d.GetLayerByName("run_info")}
+    report("facilities_from_osm_tags_in_run_info",
+           info.get("config.facilities.huisarts.osm_tags", "").startswith("amenity=doctors") and
+           "osm" in info.get("config.facilities.groen.source", ""), str(info.get("config.facilities.huisarts.osm_tags")))
+rc, err = run("run", os.path.join(EX, "project.yaml"), "--facilities-from-osm", "--network",
+              os.path.join(work, "lines.geojson"), "-o", os.path.join(work, "x.gpkg"), "-q")
+report("facilities_from_osm_needs_osm_network", rc == 2 and "needs an .osm or .osm.pbf network" in err, err)
+
 shutil.rmtree(work, ignore_errors=True)
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
