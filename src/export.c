@@ -240,17 +240,6 @@ static bp_status write_feature(OGRLayerH lyr, OGRFeatureH f, const char *what, c
     return BP_OK;
 }
 
-static const char *original_name(const bp_export_input *in, int attr, char *buf, size_t size,
-                                 OGRFeatureDefnH out_defn)
-{
-    const char *nm = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(in->plots->defn, attr));
-    snprintf(buf, size, "%s", nm);
-    /* an input field with the name of a computed one keeps its values under
-       <name>_input; checked against the layer definition */
-    (void)out_defn;
-    return buf;
-}
-
 static int computed_name_clash(const bp_export_input *in, const bp_layerdef *def, const char *nm)
 {
     char name[128];
@@ -287,7 +276,8 @@ static bp_status write_candidates(GDALDatasetH ds, const bp_export_input *in, ge
     char name[160];
     for (int a = 0; a < nattr && st == BP_OK; a++) {
         OGRFieldDefnH src = OGR_FD_GetFieldDefn(pl->defn, a);
-        original_name(in, a, name, sizeof name, NULL);
+        /* an input field with the name of a computed one is kept as <name>_input */
+        snprintf(name, sizeof name, "%s", OGR_Fld_GetNameRef(src));
         if (computed_name_clash(in, def, name)) {
             size_t len = strlen(name);
             snprintf(name + len, sizeof name - len, "_input");
