@@ -233,7 +233,34 @@ bp_status bp_filter_eval(const char *filter, const bp_filter_input *in, unsigned
     long long steps = 0;
     sqlite3_set_authorizer(db, authorizer, &auth);
     sqlite3_progress_handler(db, 10000, progress_stop, &steps);
+    /* One expression: it must also stand as a select-list item.  Text that
+       closes the WHERE clause and goes on (") UNION SELECT ...") cannot be
+       valid in both places. */
+    char *probe = bp_strfmt("SELECT (%s) FROM candidates LIMIT 0", filter);
+    if (!probe) {
+        st = bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    sqlite3_stmt *ps = NULL;
+    const char *ptail = NULL;
+    int prc = sqlite3_prepare_v2(db, probe, -1, &ps, &ptail);
+    int ptrailing = 0;
+    for (const char *p = ptail; prc == SQLITE_OK && p && *p; p++)
+        if (!isspace((unsigned char)*p) && *p != ';') ptrailing = 1;
+    sqlite3_finalize(ps);
+    free(probe);
     char *sql = bp_strfmt("SELECT rowid FROM candidates WHERE (%s)", filter);
+    if (sql && (prc != SQLITE_OK || ptrailing)) {
+        /* valid as a WHERE clause but not as an expression: it escapes */
+        int where_ok = sqlite3_prepare_v2(db, sql, -1, &ps, &ptail) == SQLITE_OK;
+        sqlite3_finalize(ps);
+        if (where_ok || ptrailing || auth.denied[0]) {
+            st = bp_error(ctx, BP_ERR_USAGE, "candidates.filter '%s': %s", filter,
+                          auth.denied[0] ? auth.denied : "only one expression is allowed");
+            free(sql);
+            goto out;
+        }
+    }
     if (!sql) {
         st = bp_error(ctx, BP_ERR_NOMEM, "out of memory");
         goto out;

@@ -314,6 +314,7 @@ attempts = {
     "filter_pragma": ("(SELECT writable_schema FROM pragma_writable_schema) = 0", r"candidates\.filter"),
     "filter_runaway": ("(WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT max(n) FROM r) > 0",
                        r"takes too long"),
+    "filter_escapes_where": ("area_m2 > 2000) UNION SELECT rowid FROM candidates WHERE (1", r"only one expression is allowed"),
     "filter_syntax_error": ("eigendom = = 'gemeente'", r"candidates\.filter 'eigendom = = 'gemeente'': .*syntax error"),
 }
 # SpatiaLite registers its file functions (BlobToFile, ExportSHP, ...) only
