@@ -34,6 +34,10 @@
 bp_status bp_error(bp_ctx *ctx, bp_status status, const char *fmt, ...) BP_PRINTF(3, 4);
 /* Records a warning and passes it to the warning handler. */
 void bp_warn(bp_ctx *ctx, const char *fmt, ...) BP_PRINTF(2, 3);
+/* Logs the time since *last as a GDAL debug message (shown with
+ * CPL_DEBUG=BODNAARPLOT) and sets *last to now. */
+struct timespec;
+void bp_debug_phase(const char *name, struct timespec *last);
 /* Last message GDAL/OGR raised (CPLGetLastErrorMsg), or "unknown error". */
 const char *bp_cpl_msg(void);
 

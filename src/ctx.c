@@ -5,6 +5,7 @@
 #include "bp_internal.h"
 
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -178,4 +179,13 @@ const char *bp_versions(void)
                  pj.version, spatialite_version(), sqlite3_libversion());
     }
     return buf;
+}
+
+void bp_debug_phase(const char *name, struct timespec *last)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    CPLDebug("BODNAARPLOT", "%-20s %.3f s", name,
+             (double)(now.tv_sec - last->tv_sec) + (double)(now.tv_nsec - last->tv_nsec) * 1e-9);
+    *last = now;
 }

@@ -28,15 +28,6 @@
 
 #define TMP_TAG ".bodnaarplot-tmp-"
 
-/* Step timings as GDAL debug messages (CPL_DEBUG=BODNAARPLOT). */
-static void step(const char *name, struct timespec *last)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    CPLDebug("BODNAARPLOT", "  write %-12s %.3f s", name,
-             (double)(now.tv_sec - last->tv_sec) + (double)(now.tv_nsec - last->tv_nsec) * 1e-9);
-    *last = now;
-}
 
 /* Splits output into dir (".", when none) and base name. */
 static void split_path(const char *path, char *dir, size_t dsize, const char **base)
@@ -588,22 +579,22 @@ bp_status bp_export_gpkg(const bp_export_input *in, GDALProgressFunc progress, v
         void *sp = GDALCreateScaledProgress(0.0, 0.9, progress, pdata);
         st = write_candidates(ds, in, &go, progress ? GDALScaledProgress : NULL, sp, out, ctx);
         GDALDestroyScaledProgress(sp);
-        step("candidates", &t);
+        bp_debug_phase("  write candidates", &t);
     }
     if (st == BP_OK) st = write_gemeente_gap(ds, in, &go, out, ctx);
     if (st == BP_OK) st = write_facilities(ds, in, &go, out, ctx);
     if (st == BP_OK && in->network && is_gpkg) st = write_walk_network(ds, in, out, ctx);
     if (st == BP_OK) st = write_run_info(ds, in, out, ctx);
-    step("others", &t);
+    bp_debug_phase("  write others", &t);
     /* QGIS styles and project, inside the same temporary file */
     if (st == BP_OK && is_gpkg) st = bp_qgis_write(ds, in->cfg, base, out, ctx);
-    step("qgis", &t);
+    bp_debug_phase("  write qgis", &t);
     if (ds) {
         CPLErrorReset();
         GDALClose(ds); /* builds the spatial indexes */
         if (st == BP_OK && CPLGetLastErrorType() >= CE_Failure)
             st = bp_error(ctx, BP_ERR_IO, "%s: finishing the GeoPackage failed: %s", out, bp_cpl_msg());
-        step("close", &t);
+        bp_debug_phase("  write close", &t);
     }
     CPLPopErrorHandler();
     CPLSetThreadLocalConfigOption("OGR_SQLITE_SYNCHRONOUS", NULL);
@@ -619,7 +610,7 @@ bp_status bp_export_gpkg(const bp_export_input *in, GDALProgressFunc progress, v
         }
         st = bp_formats_write(tmp, in->cfg, conv, ctx);
         unlink_with_sidecars(tmp);
-        step("convert", &t);
+        bp_debug_phase("  write convert", &t);
     }
     const char *done = is_gpkg ? tmp : conv;
     if (st == BP_OK && !is_db) {
@@ -628,7 +619,7 @@ bp_status bp_export_gpkg(const bp_export_input *in, GDALProgressFunc progress, v
             st = bp_error(ctx, BP_ERR_IO, "%s: cannot flush to disk: %s", out, strerror(errno));
         if (fd >= 0) close(fd);
     }
-    step("fsync", &t);
+    bp_debug_phase("  write fsync", &t);
     if (st == BP_OK && !is_db && rename(done, out) != 0)
         st = bp_error(ctx, BP_ERR_IO, "%s: cannot move the result into place: %s", out, strerror(errno));
     if (st == BP_OK && is_db) {

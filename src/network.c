@@ -30,15 +30,6 @@
 
 #define BP_ROUGH_FACTOR 1.5 /* rollator: incline or rough surface */
 
-/* Step timings as GDAL debug messages (CPL_DEBUG=BODNAARPLOT). */
-static void tick(const char *what, struct timespec *t)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    CPLDebug("BODNAARPLOT", "  network %-10s %.3f s", what,
-             (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) * 1e-9);
-    *t = now;
-}
 
 enum { E_STEPS = 1, E_ROUGH = 2 };
 
@@ -498,9 +489,9 @@ bp_status bp_network_load(const char *src, int rollator, const bp_crs *crs, bp_g
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     bp_status st = is_osm(src) ? load_osm(net, src, crs, ctx) : load_lines(net, src, crs, g, ctx);
-    tick("read", &t);
+    bp_debug_phase("  network read", &t);
     if (st == BP_OK) st = finish_graph(net, rollator, g, src, ctx);
-    tick("graph", &t);
+    bp_debug_phase("  network graph", &t);
     if (st != BP_OK) {
         bp_network_free(net, g);
         return st;
@@ -736,7 +727,7 @@ bp_status bp_network_distances(bp_network *net, bp_geos *g, GEOSGeometry *const 
             if (fa[c][k].edge == UINT32_MAX) fac_unattached[c]++;
         }
     }
-    tick("attach", &t);
+    bp_debug_phase("  network attach", &t);
     if (st == BP_OK) {
         djob j = {net, pa, nplots, ncat, fa, nfac, dist, net->node_dist, 0, PTHREAD_MUTEX_INITIALIZER, 0};
         if (threads <= 0) {
@@ -751,7 +742,7 @@ bp_status bp_network_distances(bp_network *net, bp_geos *g, GEOSGeometry *const 
         dworker(&j);
         for (int t = 1; t <= started; t++) pthread_join(tid[t], NULL);
         if (j.failed) st = bp_error(ctx, BP_ERR_NOMEM, "out of memory in the network distances");
-        tick("dijkstra", &t);
+        bp_debug_phase("  network dijkstra", &t);
     }
 out:
     for (size_t c = 0; fa && c < ncat; c++) free(fa[c]);

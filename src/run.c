@@ -17,15 +17,6 @@
 #include <time.h>
 #include <cpl_error.h>
 
-/* Phase timings as GDAL debug messages: run with CPL_DEBUG=BODNAARPLOT. */
-static void phase(const char *name, struct timespec *last)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    CPLDebug("BODNAARPLOT", "%-10s %.3f s", name,
-             (double)(now.tv_sec - last->tv_sec) + (double)(now.tv_nsec - last->tv_nsec) * 1e-9);
-    *last = now;
-}
 
 typedef struct {
     char **key, **value;
@@ -276,7 +267,7 @@ static bp_status run_pipeline(const bp_config *cfg, GDALProgressFunc progress, v
     if (st != BP_OK) goto out;
     report_layer(ctx, &plots);
     if ((st = read_ids(cfg, &plots, &ids, ctx)) != BP_OK) goto out;
-    phase("candidates", &tp);
+    bp_debug_phase("candidates", &tp);
 
     bp_layer_opts gopts = {.keep_attrs = 1};
     if ((st = bp_layer_read(&gml, cfg->gemeenten, &gopts, &crs, &g, NULL, NULL, ctx)) != BP_OK) goto out;
@@ -307,7 +298,7 @@ static bp_status run_pipeline(const bp_config *cfg, GDALProgressFunc progress, v
         for (size_t c = 0; c < ncat; c++)
             if (cfg->cats[c].from_osm) report_layer(ctx, &fac[c]);
     }
-    phase("inputs", &tp);
+    bp_debug_phase("inputs", &tp);
     if (progress && !progress(0.2, NULL, pdata)) {
         st = bp_error(ctx, BP_ERR_ABORTED, "interrupted");
         goto out;
@@ -346,7 +337,7 @@ static bp_status run_pipeline(const bp_config *cfg, GDALProgressFunc progress, v
             capacity[i] = NAN;
         }
     }
-    phase("gemeente", &tp);
+    bp_debug_phase("gemeente", &tp);
     /* warn once for each gemeente that has plots but no target */
     unsigned char *warned = calloc(gm.n, 1);
     for (size_t i = 0; warned && i < n; i++) {
@@ -367,7 +358,7 @@ static bp_status run_pipeline(const bp_config *cfg, GDALProgressFunc progress, v
     sp = NULL;
     if (st != BP_OK) goto out;
 
-    phase("distances", &tp);
+    bp_debug_phase("distances", &tp);
 
     /* ---- walking distances replace the straight ones; counts stay straight ---- */
     int use_network = cfg->distance_network == 1 || (cfg->distance_network < 0 && cfg->network);
@@ -396,7 +387,7 @@ static bp_status run_pipeline(const bp_config *cfg, GDALProgressFunc progress, v
                     cfg->network, off, cfg->snap_tolerance_m);
         const char *graph = getenv("BP_NETWORK_GRAPH"); /* for the independent check in tests */
         if (graph && *graph && (st = bp_network_export_graph(net, graph, ctx)) != BP_OK) goto out;
-        phase("network", &tp);
+        bp_debug_phase("network", &tp);
     }
 
     /* ---- scores and gap ---- */
@@ -478,7 +469,7 @@ static bp_status run_pipeline(const bp_config *cfg, GDALProgressFunc progress, v
         if (!knocked[order[k]]) rank[order[k]] = (int)k + 1;
     free(chosen);
 
-    phase("scores", &tp);
+    bp_debug_phase("scores", &tp);
 
     /* ---- run_info ---- */
     {
@@ -537,7 +528,7 @@ static bp_status run_pipeline(const bp_config *cfg, GDALProgressFunc progress, v
     st = bp_export_gpkg(&ex, progress ? GDALScaledProgress : NULL, sp, ctx);
     GDALDestroyScaledProgress(sp);
     sp = NULL;
-    phase("write", &tp);
+    bp_debug_phase("write", &tp);
 
     if (st == BP_OK && summary) {
         memset(summary, 0, sizeof *summary);
