@@ -15,7 +15,7 @@ pkgs=(build-essential cmake pkg-config
 if [ "${1:-}" = "--test" ]; then
     pkgs+=(libcmocka-dev sqlite3 python3-gdal valgrind python3-networkx python3-shapely
            python3-qgis qgis-providers
-           postgresql postgis)
+           postgresql postgis postgresql-15-postgis-3)
 fi
 
 missing=()

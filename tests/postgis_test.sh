@@ -10,7 +10,7 @@ set -uo pipefail
 exe=$(readlink -f "$1") src=$2
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 if [ -z "$pgbin" ] || ! ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1; then
-    if apt-cache policy postgis 2>/dev/null | grep -q "Candidate: [0-9]"; then
+    if apt-cache policy "postgresql-*-postgis-3" 2>/dev/null | grep -q "Candidate: [0-9]"; then
         echo "FAIL PostgreSQL/PostGIS can be installed here but are not: run scripts/setup.sh --test"
         exit 1
     fi
