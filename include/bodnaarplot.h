@@ -14,9 +14,19 @@
  *     fault, in the bp_ctx they were given;
  *   - the library never prints and never exits.
  *
- * A run is: bp_config_new() -> bp_config_set()/bp_config_load_yaml() ->
- * bp_run() -> bp_config_free().  Progress follows GDAL's convention: a
- * GDALProgressFunc that returns FALSE aborts the run (BP_ERR_ABORTED).
+ * A run is: bp_config_new() -> bp_config_set()/bp_config_load_yaml()/
+ * bp_config_parse_args() -> bp_run() -> bp_config_free().  Progress follows
+ * GDAL's convention: a GDALProgressFunc that returns FALSE aborts the run
+ * (BP_ERR_ABORTED).
+ *
+ * A finished result can be loaded back from its GeoPackage and re-ranked
+ * in memory with other weights, profile, gap weight or criteria:
+ * bp_result_load() -> bp_result_config() -> bp_config_set() ->
+ * bp_result_rerank() -> bp_result_*() accessors -> bp_result_free().
+ *
+ * The library holds no mutable global state: calls on different objects
+ * may run at the same time in different threads (each thread with its own
+ * bp_ctx).  One object is used by one thread at a time.
  */
 #ifndef BODNAARPLOT_H
 #define BODNAARPLOT_H
@@ -117,6 +127,31 @@ void bp_config_foreach(const bp_config *cfg,
 /* Output path of the configuration (NULL when unset). */
 const char *bp_config_output(const bp_config *cfg);
 
+/* The commands whose flags the configuration knows; a flag is taken by the
+ * commands listed for it in the key table (bp_config_help shows them). */
+typedef enum {
+    BP_CMD_SCORE = 1,   /* score and run: every input, scoring and output flag */
+    BP_CMD_RESCORE = 2  /* rescore: scoring and output flags only */
+} bp_command;
+
+/* Flags that are not configuration, reported by bp_config_parse_args(). */
+enum { BP_ARG_QUIET = 1, BP_ARG_PRINT_CONFIG = 2, BP_ARG_HELP = 4 };
+
+/*
+ * Sets the configuration from command-line flags (argv[0..argc-1], the
+ * flags only): "--radius 400", "--radius=400", "-o out.gpkg", "--facility
+ * CAT=SRC", switches.  *switches gets the BP_ARG_* bits seen; parsing stops
+ * at --help.  Returns BP_OK, or BP_ERR_USAGE naming the flag (cfg then
+ * holds the flags before it).
+ */
+bp_status bp_config_parse_args(bp_config *cfg, bp_command cmd, int argc, char *const *argv, unsigned *switches,
+                               bp_ctx *ctx);
+
+/* The flags of a command for --help, grouped under headings, with their
+ * defaults; a new string the caller frees with free(), or NULL when out of
+ * memory. */
+char *bp_config_help(bp_command cmd);
+
 /* ---- running ------------------------------------------------------------ */
 
 /* What a run did; filled by bp_run(). */
@@ -140,6 +175,73 @@ typedef struct {
 bp_status bp_run(const bp_config *cfg, GDALProgressFunc progress,
                  void *progress_data, bp_summary *summary, bp_ctx *ctx);
 
+/* ---- results ------------------------------------------------------------ */
+
+/* A result: per plot its distances, counts, scores per housing type,
+ * gemeente and gap, capacity, knock-outs and rank; per gemeente its gap.
+ * No geometry: that stays in the source or the output. */
+typedef struct bp_result bp_result;
+
+/* Returns an empty result, or NULL when out of memory. */
+bp_result *bp_result_new(void);
+/* Frees a result; NULL is a no-op. */
+void bp_result_free(bp_result *r);
+
+/*
+ * Loads the result a GeoPackage written by bp_run() holds (its exact
+ * numbers, table bodnaarplot_result) and ranks it as it was written.  On
+ * success *out is a new result the caller frees with bp_result_free();
+ * on failure *out is NULL: BP_ERR_USAGE when the file is not a bodnaarplot
+ * result, BP_ERR_DATA when it is damaged.
+ */
+bp_status bp_result_load(const char *gpkg, bp_result **out, bp_ctx *ctx);
+
+/* A new configuration holding the scoring parameters r was ranked with
+ * (profile, criteria and weights per category, min_homes, density, gap
+ * weight, filter), to change and pass to bp_result_rerank(); NULL when out
+ * of memory.  The caller frees it with bp_config_free(). */
+bp_config *bp_result_config(const bp_result *r);
+
+/*
+ * Re-scores, re-gaps and re-ranks r in memory with the scoring parameters
+ * of cfg: its profile, density, min_homes, gap weight, and the criteria and
+ * weights of the categories it names (others keep r's).  Gives exactly
+ * what a full run with those parameters gives.  A changed filter is
+ * BP_ERR_USAGE (it needs the plots' attributes and geometry).  On failure
+ * r is unaltered or, after BP_ERR_NOMEM, must be freed.
+ */
+bp_status bp_result_rerank(bp_result *r, const bp_config *cfg, bp_ctx *ctx);
+
+/* Accessors; i is a plot index (0..count-1), c a category index, t a type.
+ * Strings are owned by r and valid until r changes. */
+size_t bp_result_count(const bp_result *r);
+size_t bp_result_ncategories(const bp_result *r);
+const char *bp_result_category_name(const bp_result *r, size_t c);
+const char *bp_result_plot_id(const bp_result *r, size_t i);
+/* Rank of plot i for the ranked profile: 1 = best, 0 = knocked out. */
+int bp_result_rank(const bp_result *r, size_t i);
+/* The plot at rank position k (0-based, knocked-out plots last). */
+size_t bp_result_at(const bp_result *r, size_t k);
+/* Final score 0-100 for type t (rounded to 0.01, as written). */
+double bp_result_score(const bp_result *r, size_t i, bp_type t);
+/* Suitability 0-100 for type t, before the gap. */
+double bp_result_suitability(const bp_result *r, size_t i, bp_type t);
+/* Distance in metres to the nearest facility of category c (NaN: none
+ * reachable), its criterion score 0-100, and the count within the radius. */
+double bp_result_distance(const bp_result *r, size_t i, size_t c);
+double bp_result_criterion_score(const bp_result *r, size_t i, size_t c);
+int bp_result_facility_count(const bp_result *r, size_t i, size_t c);
+/* Capacity in homes (NaN for points and lines). */
+double bp_result_capacity(const bp_result *r, size_t i);
+/* The gemeente code of plot i, or NULL when it lies in none. */
+const char *bp_result_gemeente(const bp_result *r, size_t i);
+/* 1 when plot i is knocked out for the ranked profile; why, in words
+ * ("" when nothing is to be said), into buf. */
+int bp_result_knocked_out(const bp_result *r, size_t i);
+size_t bp_result_reason(const bp_result *r, size_t i, char *buf, size_t size);
+/* The profile r is ranked for. */
+bp_type bp_result_profile(const bp_result *r);
+
 /*
  * Renders the QGIS project inside a GeoPackage written by bp_run() to a PNG
  * of width x height pixels (200-10000), with QGIS itself (python3-qgis must
@@ -149,8 +251,9 @@ bp_status bp_run(const bp_config *cfg, GDALProgressFunc progress,
 bp_status bp_map_render(const char *gpkg, const char *png, int width, int height, bp_ctx *ctx);
 
 /* Versions of bodnaarplot and the libraries it runs on, one per line, as
- * "name version".  Static storage. */
-const char *bp_versions(void);
+ * "name version\n", into buf (truncated to size); returns the length the
+ * whole text needs.  512 bytes are enough. */
+size_t bp_versions(char *buf, size_t size);
 
 #ifdef __cplusplus
 }

@@ -249,8 +249,8 @@ if rc == 0:
            str(counts))
     info = {f["key"]: f["value"] for f in d.GetLayerByName("run_info")}
     report("facilities_from_osm_tags_in_run_info",
-           info.get("config.facilities.huisarts.osm_tags", "").startswith("amenity=doctors") and
-           "osm" in info.get("config.facilities.groen.source", ""), str(info.get("config.facilities.huisarts.osm_tags")))
+           info.get("config.osm_facilities.huisarts", "").startswith("amenity=doctors") and
+           "osm" in info.get("config.facilities.groen.source", ""), str(info.get("config.osm_facilities.huisarts")))
 rc, err = run("run", os.path.join(EX, "project.yaml"), "--facilities-from-osm", "--network",
               os.path.join(work, "lines.geojson"), "-o", os.path.join(work, "x.gpkg"), "-q")
 report("facilities_from_osm_needs_osm_network", rc == 2 and "needs an .osm or .osm.pbf network" in err, err)

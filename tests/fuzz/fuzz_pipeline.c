@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <cpl_vsi.h>
 
-#include "bp_internal.h"
+#include "run/run.h"
 
 static char outdir[64];
 

@@ -3,7 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bp_internal.h"
+#include "run/run.h"
 
 static void sink(const char *k, const char *v, void *ud)
 {

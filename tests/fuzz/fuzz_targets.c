@@ -7,7 +7,7 @@
 #include <cpl_conv.h>
 #include <cpl_vsi.h>
 
-#include "bp_internal.h"
+#include "run/run.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -22,24 +22,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!f) return 0;
     VSIFCloseL(f);
     static const char *const codes[] = {"GM0166", "GM0193", "GM0244"};
-    bp_gemeenten gm = {calloc(3, sizeof(bp_gemeente)), 3};
-    for (size_t i = 0; gm.g && i < 3; i++) {
-        gm.g[i].code = (char *)codes[i];
-        gm.g[i].name = (char *)"x";
-        for (int t = 0; t < BP_NTYPES; t++) gm.g[i].opgave[t] = gm.g[i].plannen[t] = gm.g[i].gerealiseerd[t] = NAN;
-    }
+    bp_result *r = bp_result_new();
+    for (size_t i = 0; r && i < 3; i++) bp_result_add_gemeente(r, codes[i], "x", NULL, 0);
     bp_ctx *ctx = bp_ctx_new();
-    if (gm.g && ctx && bp_gap_read_targets(&gm, path, ctx) == BP_OK) {
-        for (size_t i = 0; i < 3; i++)
+    if (r && ctx && bp_targets_read(path, r, ctx) == BP_OK) {
+        for (size_t i = 0; i < r->ngm; i++)
             for (int t = 0; t < BP_NTYPES; t++) {
                 double gap, share;
-                if (bp_gap_compute(gm.g[i].opgave[t], gm.g[i].plannen[t], gm.g[i].gerealiseerd[t], &gap, &share) &&
-                    (gap < 0 || share < 0 || share > 1))
+                if (bp_gap_of(&r->gm[i], t, &gap, &share) && (gap < 0 || share < 0 || share > 1))
                     abort(); /* the arithmetic's invariants */
             }
     }
     bp_ctx_free(ctx);
-    free(gm.g);
+    bp_result_free(r);
     VSIUnlink(path);
     return 0;
 }

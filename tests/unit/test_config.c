@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "bp_internal.h"
+#include "config/config.h"
 
 static void defaults(void **state)
 {
@@ -30,11 +30,11 @@ static void defaults(void **state)
     assert_int_equal(bp_config_set(c, "facilities.ov_halte", "x.gpkg", NULL, ctx), BP_OK);
     assert_int_equal(bp_config_set(c, "facilities.bakker", "y.gpkg", NULL, ctx), BP_OK);
     const bp_category *k = bp_config_category(c, "ov_halte");
-    assert_float_equal(k->full_m, 300, 0);
-    assert_float_equal(k->zero_m, 800, 0);
+    assert_float_equal(k->crit.full_m, 300, 0);
+    assert_float_equal(k->crit.zero_m, 800, 0);
     k = bp_config_category(c, "bakker"); /* unknown: generic */
-    assert_float_equal(k->full_m, 500, 0);
-    assert_float_equal(k->weight[BP_NULTREDEN], 1, 0);
+    assert_float_equal(k->crit.full_m, 500, 0);
+    assert_float_equal(k->crit.weight[BP_NULTREDEN], 1, 0);
     bp_ctx_free(ctx);
     bp_config_free(c);
     bp_config_free(NULL);
@@ -111,9 +111,9 @@ static void yaml_project(void **state)
     snprintf(want, sizeof want, "%s/sub/z.gpkg", dir);
     assert_string_equal(z->source, want);
     assert_string_equal(z->where, "soort = 'verpleeghuis'");
-    assert_int_equal(z->decay, BP_DECAY_LOGISTIC);
-    assert_float_equal(z->knockout_m, 2000, 0);
-    assert_float_equal(z->weight[BP_ZORGGESCHIKT], 7, 0);
+    assert_int_equal(z->crit.decay, BP_DECAY_LOGISTIC);
+    assert_float_equal(z->crit.knockout_m, 2000, 0);
+    assert_float_equal(z->crit.weight[BP_ZORGGESCHIKT], 7, 0);
     assert_float_equal(c->min_homes[BP_ZORGGESCHIKT], 20, 0);
     assert_string_equal(bp_config_category(c, "supermarkt")->source, "PG:dbname=x");
     assert_int_equal(bp_config_validate(c, ctx), BP_OK);

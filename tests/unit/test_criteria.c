@@ -9,7 +9,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "bp_internal.h"
+#include "score/score.h"
 
 static void decay_linear(void **state)
 {
@@ -41,31 +41,20 @@ static void decay_logistic(void **state)
     }
 }
 
-static bp_config *config_with(const char *const *kv)
-{
-    bp_config *c = bp_config_new();
-    bp_ctx *ctx = bp_ctx_new();
-    assert_non_null(c);
-    for (; kv[0]; kv += 2) assert_int_equal(bp_config_set(c, kv[0], kv[1], NULL, ctx), BP_OK);
-    bp_ctx_free(ctx);
-    return c;
-}
-
 static void suitability_weights(void **state)
 {
     (void)state;
-    const char *kv[] = {"facilities.supermarkt", "a.gpkg", "facilities.zorg", "b.gpkg",
-                        "profiles.geclusterd.weights.supermarkt", "3",
-                        "profiles.geclusterd.weights.zorg", "1", NULL};
-    bp_config *c = config_with(kv);
+    bp_criterion crit[2] = {{500, 1000, 0, BP_DECAY_LINEAR, {4, 3, 3}}, {500, 1500, 0, BP_DECAY_LINEAR, {1, 1, 5}}};
     double scores[2] = {100, 20};
     /* (3*100 + 1*20) / 4 = 80 */
-    assert_float_equal(bp_criteria_suitability(c, BP_GECLUSTERD, scores), 80, 1e-12);
-    /* zorggeschikt keeps its defaults: supermarkt 3, zorg 5 -> (300+100)/8 */
-    assert_float_equal(bp_criteria_suitability(c, BP_ZORGGESCHIKT, scores), 50, 1e-12);
-    /* nultreden defaults: supermarkt 4, zorg 1 -> (400+20)/5 */
-    assert_float_equal(bp_criteria_suitability(c, BP_NULTREDEN, scores), 84, 1e-12);
-    bp_config_free(c);
+    assert_float_equal(bp_criteria_suitability(crit, 2, BP_GECLUSTERD, scores), 80, 1e-12);
+    /* (3*100 + 5*20) / 8 = 50 */
+    assert_float_equal(bp_criteria_suitability(crit, 2, BP_ZORGGESCHIKT, scores), 50, 1e-12);
+    /* (4*100 + 1*20) / 5 = 84 */
+    assert_float_equal(bp_criteria_suitability(crit, 2, BP_NULTREDEN, scores), 84, 1e-12);
+    /* no weight at all: 0, not a division by zero */
+    bp_criterion none = {500, 1000, 0, BP_DECAY_LINEAR, {0, 0, 0}};
+    assert_float_equal(bp_criteria_suitability(&none, 1, BP_NULTREDEN, scores), 0, 1e-12);
 }
 
 static void final_with_gap(void **state)
@@ -90,39 +79,12 @@ static void capacity(void **state)
     assert_true(isnan(bp_criteria_capacity(NAN, 60)));
 }
 
-static void knockouts(void **state)
-{
-    (void)state;
-    const char *kv[] = {"facilities.supermarkt", "a.gpkg", "criteria.supermarkt.knockout_m", "1500",
-                        "facilities.zorg", "b.gpkg", NULL};
-    bp_config *c = config_with(kv);
-    char buf[512] = "";
-    double near[2] = {400, 9000}, far[2] = {1600, 10};
-    assert_int_equal(bp_criteria_knockouts(c, BP_GECLUSTERD, near, 3000, 1, buf, sizeof buf), 0);
-    assert_string_equal(buf, "");
-    assert_int_equal(bp_criteria_knockouts(c, BP_GECLUSTERD, far, 3000, 1, buf, sizeof buf), 1);
-    assert_non_null(strstr(buf, "supermarkt at 1600 m"));
-    buf[0] = '\0';
-    /* 1500 m² holds 9 homes at 60/ha: too small for geclusterd (12), fine for nultreden (1) */
-    assert_int_equal(bp_criteria_knockouts(c, BP_GECLUSTERD, near, 1500, 1, buf, sizeof buf), 1);
-    assert_non_null(strstr(buf, "too small for geclusterd"));
-    buf[0] = '\0';
-    assert_int_equal(bp_criteria_knockouts(c, BP_NULTREDEN, near, 1500, 1, buf, sizeof buf), 0);
-    /* points have no area: no size knock-out */
-    assert_int_equal(bp_criteria_knockouts(c, BP_GECLUSTERD, near, 0, 0, buf, sizeof buf), 0);
-    /* both reasons together */
-    buf[0] = '\0';
-    assert_int_equal(bp_criteria_knockouts(c, BP_ZORGGESCHIKT, far, 100, 1, buf, sizeof buf), 2);
-    assert_non_null(strstr(buf, "; "));
-    bp_config_free(c);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(decay_linear),   cmocka_unit_test(decay_logistic),
         cmocka_unit_test(suitability_weights), cmocka_unit_test(final_with_gap),
-        cmocka_unit_test(capacity),       cmocka_unit_test(knockouts),
+        cmocka_unit_test(capacity),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

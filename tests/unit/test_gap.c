@@ -1,5 +1,4 @@
-/* Unit tests of gap.c: count parsing with CBS sentinels, gap arithmetic,
- * code normalisation and the targets CSV read through GDAL's CSV driver. */
+/* Unit tests of gap/: gap arithmetic and the gap stage on a result. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,38 +6,9 @@
 #include <cmocka.h>
 
 #include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "bp_internal.h"
-
-static void parse_counts(void **state)
-{
-    (void)state;
-    double v;
-    int sentinel;
-    assert_int_equal(bp_gap_parse_count("12", &v, &sentinel), 0);
-    assert_float_equal(v, 12, 0);
-    assert_int_equal(bp_gap_parse_count(" 7 ", &v, &sentinel), 0);
-    assert_float_equal(v, 7, 0);
-    assert_int_equal(bp_gap_parse_count("12,5", &v, &sentinel), 0); /* decimal comma */
-    assert_float_equal(v, 12.5, 0);
-    assert_int_equal(bp_gap_parse_count("0", &v, &sentinel), 0);
-    assert_int_equal(bp_gap_parse_count("", &v, &sentinel), 1);
-    assert_int_equal(sentinel, 0);
-    assert_true(isnan(v));
-    assert_int_equal(bp_gap_parse_count("-99999999", &v, &sentinel), 1);
-    assert_int_equal(sentinel, 1);
-    assert_int_equal(bp_gap_parse_count("-99999997", &v, &sentinel), 1);
-    assert_int_equal(sentinel, 1);
-    assert_int_equal(bp_gap_parse_count("-5", &v, &sentinel), -1);
-    assert_int_equal(bp_gap_parse_count("abc", &v, &sentinel), -1);
-    assert_int_equal(bp_gap_parse_count("12abc", &v, &sentinel), -1);
-    assert_int_equal(bp_gap_parse_count("1e400", &v, &sentinel), -1);
-    assert_int_equal(bp_gap_parse_count("nan", &v, &sentinel), -1);
-}
+#include "gap/gap.h"
 
 static void gap_arithmetic(void **state)
 {
@@ -57,130 +27,10 @@ static void gap_arithmetic(void **state)
     assert_int_equal(bp_gap_compute(NAN, 0, 0, &gap, &share), 0);
 }
 
-static void codes(void **state)
-{
-    (void)state;
-    char b[32];
-    bp_gap_normalise_code("GM0193", b, sizeof b);
-    assert_string_equal(b, "GM0193");
-    bp_gap_normalise_code("193", b, sizeof b);
-    assert_string_equal(b, "GM0193");
-    bp_gap_normalise_code(" 0193 ", b, sizeof b);
-    assert_string_equal(b, "GM0193");
-    bp_gap_normalise_code("gm0193", b, sizeof b);
-    assert_string_equal(b, "GM0193");
-    bp_gap_normalise_code("X12", b, sizeof b);
-    assert_string_equal(b, "X12");
-}
-
-/* Two gemeenten (sorted by code, as bp_gap_gemeenten makes them). */
-static void make_gemeenten(bp_gemeenten *gm)
-{
-    gm->n = 2;
-    gm->g = calloc(2, sizeof *gm->g);
-    gm->g[0].code = bp_strdup("GM0166");
-    gm->g[1].code = bp_strdup("GM0193");
-    for (size_t i = 0; i < 2; i++) {
-        gm->g[i].name = bp_strdup("x");
-        for (int t = 0; t < BP_NTYPES; t++) gm->g[i].opgave[t] = gm->g[i].plannen[t] = gm->g[i].gerealiseerd[t] = NAN;
-    }
-}
-
-static void free_gemeenten(bp_gemeenten *gm)
-{
-    for (size_t i = 0; i < gm->n; i++) {
-        free(gm->g[i].code);
-        free(gm->g[i].name);
-    }
-    free(gm->g);
-}
-
-static char path[256];
-
-static bp_status read_csv(const char *text, bp_gemeenten *gm, bp_ctx *ctx)
-{
-    snprintf(path, sizeof path, "/tmp/bp_test_gap_%d.csv", (int)getpid());
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-    make_gemeenten(gm);
-    bp_status st = bp_gap_read_targets(gm, path, ctx);
-    unlink(path);
-    return st;
-}
-
-static void csv_ok(void **state)
-{
-    (void)state;
-    const char *variants[] = {
-        "gemeente_code,woningtype,opgave,plannen,gerealiseerd\nGM0193,geclusterd,520,299,45\n"
-        "0166,Zorggeschikte woningen,100,20,-99999999\n\n",
-        /* semicolons, BOM, CRLF, extra column, columns in another order, spaces */
-        "\xEF\xBB\xBF" "toelichting;Gemeente_Code ; woningtype;gerealiseerd;plannen;opgave\r\n"
-        "x;GM0193;geclusterd;45;299;520\r\ny;GM0166;zorggeschikt;-99999999;20;100\r\n",
-    };
-    for (size_t v = 0; v < 2; v++) {
-        bp_gemeenten gm;
-        bp_ctx *ctx = bp_ctx_new();
-        assert_int_equal(read_csv(variants[v], &gm, ctx), BP_OK);
-        assert_true(gm.g[1].has_target[BP_GECLUSTERD]);
-        assert_float_equal(gm.g[1].opgave[BP_GECLUSTERD], 520, 0);
-        assert_float_equal(gm.g[1].plannen[BP_GECLUSTERD], 299, 0);
-        assert_float_equal(gm.g[1].gerealiseerd[BP_GECLUSTERD], 45, 0);
-        assert_true(gm.g[0].has_target[BP_ZORGGESCHIKT]);
-        assert_true(isnan(gm.g[0].gerealiseerd[BP_ZORGGESCHIKT]));
-        assert_int_equal(bp_ctx_warning_count(ctx), 1); /* the sentinel, said once */
-        assert_non_null(strstr(bp_ctx_warning(ctx, 0), "line 3"));
-        assert_false(gm.g[0].has_target[BP_NULTREDEN]);
-        free_gemeenten(&gm);
-        bp_ctx_free(ctx);
-    }
-}
-
-static void csv_bad(void **state)
-{
-    (void)state;
-    static const struct {
-        const char *text, *expect;
-    } cases[] = {
-        {"gemeente_code,woningtype,opgave,plannen\nGM0193,geclusterd,1,2\n", "missing column(s) gerealiseerd"},
-        {"gemeente_code,woningtype,opgave,plannen,gerealiseerd\nGM0193,geclusterd,1,2,3\nGM0193,nultreden,x,2,3\n",
-         "line 3, column opgave: 'x' is not a count"},
-        {"gemeente_code,woningtype,opgave,plannen,gerealiseerd\nGM0193,geclusterd,1,-2,3\n",
-         "line 2, column plannen: '-2'"},
-        {"gemeente_code,woningtype,opgave,plannen,gerealiseerd\nGM9999,geclusterd,1,2,3\n",
-         "line 2: gemeente_code GM9999 has no polygon"},
-        {"gemeente_code,woningtype,opgave,plannen,gerealiseerd\nGM0193,seniorenflat,1,2,3\n",
-         "line 2: woningtype 'seniorenflat'"},
-        {"gemeente_code,woningtype,opgave,plannen,gerealiseerd\nGM0193,geclusterd,1,2,3\nGM0193,geclusterd,1,2,3\n",
-         "line 3: GM0193 geclusterd appears twice (also on line 2)"},
-        {"gemeente_code,woningtype,opgave,plannen,gerealiseerd\n", "no rows"},
-    };
-    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        bp_gemeenten gm;
-        bp_ctx *ctx = bp_ctx_new();
-        assert_int_equal(read_csv(cases[i].text, &gm, ctx), BP_ERR_DATA);
-        if (!strstr(bp_ctx_errmsg(ctx), cases[i].expect) || !strstr(bp_ctx_errmsg(ctx), path))
-            fail_msg("case %zu: message '%s' lacks '%s' or the path", i, bp_ctx_errmsg(ctx), cases[i].expect);
-        free_gemeenten(&gm);
-        bp_ctx_free(ctx);
-    }
-    bp_gemeenten gm;
-    bp_ctx *ctx = bp_ctx_new();
-    make_gemeenten(&gm);
-    assert_int_equal(bp_gap_read_targets(&gm, "/nonexistent/targets.csv", ctx), BP_ERR_USAGE);
-    assert_non_null(strstr(bp_ctx_errmsg(ctx), "/nonexistent/targets.csv"));
-    free_gemeenten(&gm);
-    bp_ctx_free(ctx);
-}
-
 int main(void)
 {
-    GDALAllRegister();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(parse_counts), cmocka_unit_test(gap_arithmetic), cmocka_unit_test(codes),
-        cmocka_unit_test(csv_ok),       cmocka_unit_test(csv_bad),
+        cmocka_unit_test(gap_arithmetic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

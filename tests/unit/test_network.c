@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cpl_vsi.h>
 
-#include "bp_internal.h"
+#include "distance/network/network.h"
 
 /* Two streets 100 m apart along a canal, joined by a bridge at x=1000 and
  * by steps at x=100; a gravel path; an island street far away.  EPSG:28992. */
@@ -64,12 +64,11 @@ static void run(int rollator, result *r)
     assert_int_equal(bp_geos_init(&g, ctx), BP_OK);
     H = g.h;
     bp_network *net = NULL;
-    assert_int_equal(bp_network_load("/vsimem/net.geojson", rollator, &crs, &g, &net, ctx), BP_OK);
-    size_t nodes, edges, ways, steps, rough;
-    bp_network_stats(net, &nodes, &edges, &ways, &steps, &rough);
-    assert_int_equal(ways, 6);  /* motorway and foot=no left out */
-    assert_int_equal(steps, 1);
-    assert_int_equal(rough, 1);
+    bp_network_opts no = {"/vsimem/net.geojson", rollator, 250, 2};
+    assert_int_equal(bp_network_load(&no, &crs, &g, &net, ctx), BP_OK);
+    assert_int_equal(net->n_ways, 6);  /* motorway and foot=no left out */
+    assert_int_equal(net->n_steps, 1);
+    assert_int_equal(net->n_rough, 1);
     GEOSGeometry *plots[6] = {pt(100, -10), pt(550, -20), pt(1010, 290), pt(5050, 5000), pt(500, 2000), triangle()};
     bp_layer fac[3];
     memset(fac, 0, sizeof fac);
@@ -79,7 +78,9 @@ static void run(int rollator, result *r)
         fac[c].geom = &fg[c];
     }
     size_t unatt[3];
-    assert_int_equal(bp_network_distances(net, &g, plots, 6, fac, 3, 250, 2, r->d, r->attach, unatt, ctx), BP_OK);
+    bp_network_out out = {.plot_attach = r->attach, .fac_unattached = unatt};
+    assert_int_equal(bp_network_distances(net, &g, plots, 6, fac, 3, r->d, &out, ctx), BP_OK);
+    assert_null(out.vertex_dist); /* not asked for */
     assert_int_equal(unatt[0] + unatt[1] + unatt[2], 0);
     for (int i = 0; i < 6; i++) GEOSGeom_destroy_r(H, plots[i]);
     for (int c = 0; c < 3; c++) GEOSGeom_destroy_r(H, fg[c]);

@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "bp_internal.h"
+#include "config/config.h"
 
 static bp_yaml *parse(const char *text, bp_ctx *ctx)
 {

@@ -1,0 +1,133 @@
+/*
+ * input/ — the read stage: every input goes through OGR here.  Source specs
+ * in QGIS style ("file.gpkg|layername=NAME"), the analysis CRS and
+ * transformations into it (PROJ through OGR), layers read, reprojected and
+ * repaired (GEOS MakeValid), the candidate plots with their ids, the
+ * gemeente polygons grouped by code, and the woondeal targets CSV.
+ *
+ * Module prefixes: bp_source_ / bp_layer_ (layer.c), bp_crs_ (crs.c),
+ * bp_plots_ (plots.c), bp_gemeenten_ (gemeenten.c), bp_targets_
+ * (targets.c).
+ */
+#ifndef BP_INPUT_H
+#define BP_INPUT_H
+
+#include "core/core.h"
+#include "result/result.h"
+
+/* ---- crs.c --------------------------------------------------------------- */
+
+typedef struct {
+    OGRSpatialReferenceH target;  /* analysis CRS, projected, metres */
+    OGRSpatialReferenceH assume;  /* for layers without CRS, or NULL */
+    char *target_name;            /* e.g. "EPSG:28992" */
+} bp_crs;
+
+/* Parses the analysis CRS (NULL: EPSG:28992) and the CRS assumed for layers
+ * that declare none (may be NULL).  BP_ERR_USAGE for an unknown CRS or one
+ * that is not projected in metres; *crs is then cleared. */
+bp_status bp_crs_init(bp_crs *crs, const char *target, const char *assume, bp_ctx *ctx);
+void bp_crs_clear(bp_crs *crs);
+/* Transformation from 'src' (NULL: the assumed CRS) to the analysis CRS;
+ * *out is NULL when none is needed (the caller destroys it otherwise).
+ * 'what' names the layer in messages. */
+bp_status bp_crs_transform_for(const bp_crs *crs, OGRSpatialReferenceH src, const char *what,
+                               OGRCoordinateTransformationH *out, bp_ctx *ctx);
+/* The same for data in WGS84 longitude/latitude (OpenStreetMap). */
+bp_status bp_crs_transform_from_wgs84(const bp_crs *crs, const char *what, OGRCoordinateTransformationH *out,
+                                      bp_ctx *ctx);
+
+/* ---- layer.c ------------------------------------------------------------- */
+
+/* An OGR source spec "path|layername=NAME" split in its parts. */
+typedef struct {
+    char *path;
+    char *layer; /* NULL: the only layer */
+} bp_source;
+/* BP_ERR_USAGE for an empty spec or an unknown option after '|'. */
+bp_status bp_source_parse(const char *spec, bp_source *out, bp_ctx *ctx);
+void bp_source_clear(bp_source *s);
+/* Opens the source read-only and picks its layer; on failure nothing is
+ * left open.  BP_ERR_USAGE: missing file or layer; BP_ERR_DATA: not data
+ * GDAL can read. */
+bp_status bp_source_open(const bp_source *s, GDALDatasetH *ds, OGRLayerH *lyr, bp_ctx *ctx);
+
+/* Features of one layer in the analysis CRS. */
+typedef struct {
+    char *what;             /* "path, layer NAME" for messages */
+    size_t n;
+    GEOSGeometry **geom;    /* valid geometries, owned */
+    OGRFeatureH *feat;      /* attributes without geometry, or NULL */
+    OGRFeatureDefnH defn;   /* referenced; NULL when feat is NULL */
+    char **names;           /* values of the name field, or NULL */
+    int64_t *fid;
+    size_t n_read, n_skipped, n_repaired;
+    int max_dim;            /* 0 points, 1 lines, 2 polygons */
+} bp_layer;
+
+typedef struct {
+    const char *where;      /* OGR attribute filter, or NULL */
+    const char *name_field; /* field to keep in names[], or NULL */
+    int guess_name;         /* use a field called name/naam when present */
+    int keep_attrs;         /* keep feat[] and defn */
+} bp_layer_opts;
+
+/* Reads every feature, reprojects it to the analysis CRS, repairs invalid
+ * geometries (GEOS MakeValid, structure method) and skips features without
+ * geometry, counting both.  An empty result is BP_ERR_DATA.  On failure
+ * 'out' is cleared. */
+bp_status bp_layer_read(bp_layer *out, const char *spec, const bp_layer_opts *opts, const bp_crs *crs, bp_geos *g,
+                        GDALProgressFunc progress, void *pdata, bp_ctx *ctx);
+/* Frees what the layer holds (g: the context its geometries were made in). */
+void bp_layer_clear(bp_layer *l, bp_geos *g);
+/* Warns when features were repaired or skipped. */
+void bp_layer_report(const bp_layer *l, bp_ctx *ctx);
+/* Adds input.PREFIX.* rows (source, features read, used, repaired,
+ * skipped) to kv. */
+void bp_layer_info(const bp_layer *l, const char *prefix, const char *source, bp_kv *kv);
+
+/* ---- plots.c: the candidate plots ---------------------------------------- */
+
+typedef struct {
+    const char *source;     /* OGR source spec */
+    const char *id_field;   /* NULL: the feature id */
+    const char *where;      /* OGR attribute filter, or NULL */
+} bp_plots_opts;
+
+/* Reads the candidate plots into 'plots' (attributes kept) and sizes the
+ * result for them: ids (refusing missing and duplicate ids), feature ids,
+ * area and the polygon flag.  The result's categories must be set. */
+bp_status bp_plots_read(const bp_plots_opts *o, const bp_crs *crs, bp_geos *g, GDALProgressFunc progress,
+                        void *pdata, bp_layer *plots, bp_result *r, bp_ctx *ctx);
+
+/* ---- gemeenten.c --------------------------------------------------------- */
+
+typedef struct {
+    const char *source;     /* OGR source spec of the polygons */
+    const char *code_field; /* gemeente code, normalised to GMxxxx */
+    const char *name_field; /* gemeente name (missing: a warning) */
+} bp_gemeenten_opts;
+
+/* Reads the gemeente polygons, groups them by code and unions each group
+ * (CBS splits land and water) into the result's gemeente table, sorted by
+ * code.  *geoms gets the unions (r->ngm of them, owned by the caller, made
+ * in g; free with bp_gemeenten_free).  *layer_out, when not NULL, receives
+ * the layer's counts for run_info (its features freed). */
+bp_status bp_gemeenten_read(const bp_gemeenten_opts *o, const bp_crs *crs, bp_geos *g, bp_result *r,
+                            GEOSGeometry ***geoms, bp_layer *layer_out, bp_ctx *ctx);
+void bp_gemeenten_free(GEOSGeometry **geoms, size_t n, bp_geos *g);
+
+/* ---- targets.c: the woondeal targets CSV --------------------------------- */
+
+/* Normalises a gemeente code: "GM0193", "0193", "193" -> "GM0193" (other
+ * codes are kept, trimmed).  Writes into buf. */
+void bp_targets_normalise_code(const char *in, char *buf, size_t bufsize);
+/* Parses a CSV count.  Returns 0 with *out set; 1 when missing (empty, or a
+ * CBS sentinel <= -99999990, *sentinel set to 1); -1 when not a number or
+ * negative. */
+int bp_targets_parse_count(const char *s, double *out, int *sentinel);
+/* Reads the targets CSV into the result's gemeente table (sorted by code):
+ * opgave, plannen, gerealiseerd per type.  Errors name the line. */
+bp_status bp_targets_read(const char *csv_path, bp_result *r, bp_ctx *ctx);
+
+#endif /* BP_INPUT_H */

@@ -1,0 +1,396 @@
+/*
+ * layer.c — reads input layers through OGR: source specs in QGIS style
+ * ("file.gpkg|layername=NAME"), reprojection to the analysis CRS, repair of
+ * invalid geometries with GEOS MakeValid, counts of what was repaired and
+ * skipped.
+ */
+#include "input/input.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <cpl_error.h>
+#include <cpl_string.h>
+
+bp_status bp_source_parse(const char *spec, bp_source *out, bp_ctx *ctx)
+{
+    memset(out, 0, sizeof *out);
+    if (!spec || !*spec) return bp_error(ctx, BP_ERR_USAGE, "empty data source name");
+    const char *bar = strchr(spec, '|');
+    size_t plen = bar ? (size_t)(bar - spec) : strlen(spec);
+    out->path = malloc(plen + 1);
+    if (!out->path) return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+    memcpy(out->path, spec, plen);
+    out->path[plen] = '\0';
+    while (bar) {
+        const char *opt = bar + 1;
+        bar = strchr(opt, '|');
+        size_t olen = bar ? (size_t)(bar - opt) : strlen(opt);
+        if (olen > 10 && strncasecmp(opt, "layername=", 10) == 0) {
+            free(out->layer);
+            out->layer = malloc(olen - 10 + 1);
+            if (!out->layer) {
+                bp_source_clear(out);
+                return bp_error(ctx, BP_ERR_USAGE, "out of memory");
+            }
+            memcpy(out->layer, opt + 10, olen - 10);
+            out->layer[olen - 10] = '\0';
+        } else {
+            bp_error(ctx, BP_ERR_USAGE, "%s: unknown option '%.*s' after '|' (use |layername=NAME)",
+                     out->path, (int)olen, opt);
+            bp_source_clear(out);
+            return BP_ERR_USAGE;
+        }
+    }
+    return BP_OK;
+}
+
+void bp_source_clear(bp_source *s)
+{
+    if (!s) return;
+    free(s->path);
+    free(s->layer);
+    s->path = s->layer = NULL;
+}
+
+/* "a, b, c" of the dataset's layer names, into buf. */
+static void layer_list(GDALDatasetH ds, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    int n = GDALDatasetGetLayerCount(ds);
+    for (int i = 0; i < n; i++) {
+        const char *name = OGR_L_GetName(GDALDatasetGetLayer(ds, i));
+        size_t len = strlen(buf);
+        if (len + strlen(name) + 8 >= size) {
+            if (len + 4 < size) strcat(buf, ", …");
+            break;
+        }
+        snprintf(buf + len, size - len, "%s%s", i ? ", " : "", name);
+    }
+}
+
+bp_status bp_source_open(const bp_source *s, GDALDatasetH *ds_out, OGRLayerH *lyr_out, bp_ctx *ctx)
+{
+    *ds_out = NULL;
+    *lyr_out = NULL;
+    CPLErrorReset();
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    GDALDatasetH ds = GDALOpenEx(s->path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    CPLPopErrorHandler();
+    if (!ds) {
+        struct stat st;
+        if (strncmp(s->path, "PG:", 3) != 0 && strncmp(s->path, "/vsi", 4) != 0 &&
+            stat(s->path, &st) != 0)
+            return bp_error(ctx, BP_ERR_USAGE, "%s: %s", s->path, strerror(errno));
+        /* it exists, so its contents are at fault (or a PG:/vsi source is unreachable) */
+        return bp_error(ctx, BP_ERR_DATA, "%s: not a vector data source GDAL can read (%s)", s->path,
+                        bp_cpl_msg());
+    }
+    char names[512];
+    OGRLayerH lyr = NULL;
+    if (s->layer) {
+        lyr = GDALDatasetGetLayerByName(ds, s->layer);
+        if (!lyr) {
+            layer_list(ds, names, sizeof names);
+            bp_error(ctx, BP_ERR_USAGE, "%s: no layer '%s' (layers: %s)", s->path, s->layer,
+                     names[0] ? names : "none");
+        }
+    } else {
+        int n = GDALDatasetGetLayerCount(ds);
+        if (n == 1) lyr = GDALDatasetGetLayer(ds, 0);
+        else if (n == 0)
+            bp_error(ctx, BP_ERR_DATA, "%s: has no layers", s->path);
+        else {
+            layer_list(ds, names, sizeof names);
+            bp_error(ctx, BP_ERR_USAGE, "%s: has %d layers (%s); pick one with '%s|layername=NAME'",
+                     s->path, n, names, s->path);
+        }
+    }
+    if (!lyr) {
+        GDALClose(ds);
+        return bp_ctx_status(ctx);
+    }
+    *ds_out = ds;
+    *lyr_out = lyr;
+    return BP_OK;
+}
+
+void bp_layer_clear(bp_layer *l, bp_geos *g)
+{
+    if (!l) return;
+    for (size_t i = 0; i < l->n; i++) {
+        if (l->geom && l->geom[i]) GEOSGeom_destroy_r(g->h, l->geom[i]);
+        if (l->feat && l->feat[i]) OGR_F_Destroy(l->feat[i]);
+        if (l->names) free(l->names[i]);
+    }
+    free(l->geom);
+    free(l->feat);
+    free(l->names);
+    free(l->fid);
+    free(l->what);
+    if (l->defn) OGR_FD_Release(l->defn);
+    memset(l, 0, sizeof *l);
+}
+
+static int grow(bp_layer *l, size_t *cap, int keep_attrs, int names)
+{
+    size_t nc = *cap ? *cap * 2 : 1024;
+    GEOSGeometry **g = realloc(l->geom, nc * sizeof *g);
+    if (!g) return -1;
+    l->geom = g;
+    int64_t *f = realloc(l->fid, nc * sizeof *f);
+    if (!f) return -1;
+    l->fid = f;
+    if (keep_attrs) {
+        OGRFeatureH *ft = realloc(l->feat, nc * sizeof *ft);
+        if (!ft) return -1;
+        l->feat = ft;
+    }
+    if (names) {
+        char **nm = realloc(l->names, nc * sizeof *nm);
+        if (!nm) return -1;
+        l->names = nm;
+    }
+    *cap = nc;
+    return 0;
+}
+
+/* Repairs g in place when invalid; returns 1 when repaired, 0 when valid,
+ * -1 on GEOS failure. */
+static int repair(bp_geos *g, GEOSGeometry **geom)
+{
+    char v = GEOSisValid_r(g->h, *geom);
+    if (v == 1) return 0;
+    if (v != 0) return -1;
+    GEOSMakeValidParams *p = GEOSMakeValidParams_create_r(g->h);
+    if (!p) return -1;
+    GEOSMakeValidParams_setMethod_r(g->h, p, GEOS_MAKE_VALID_STRUCTURE);
+    GEOSMakeValidParams_setKeepCollapsed_r(g->h, p, 0);
+    int dim = GEOSGeom_getDimensions_r(g->h, *geom);
+    GEOSGeometry *fixed = dim == 2 ? GEOSMakeValidWithParams_r(g->h, *geom, p)
+                                   : GEOSMakeValid_r(g->h, *geom);
+    GEOSMakeValidParams_destroy_r(g->h, p);
+    if (!fixed) return -1;
+    GEOSGeom_destroy_r(g->h, *geom);
+    *geom = fixed;
+    return 1;
+}
+
+/* The index of the field holding a feature's name, or -1. */
+static bp_status name_field_index(OGRFeatureDefnH defn, const bp_layer_opts *opts, const char *what, int *idx,
+                                  bp_ctx *ctx)
+{
+    *idx = -1;
+    if (opts->name_field) {
+        *idx = OGR_FD_GetFieldIndex(defn, opts->name_field);
+        if (*idx < 0) return bp_error(ctx, BP_ERR_USAGE, "%s: no field '%s'", what, opts->name_field);
+    } else if (opts->guess_name) {
+        static const char *const guesses[] = {"naam", "name", "NAAM", "NAME", "Naam", "Name"};
+        for (size_t i = 0; i < sizeof guesses / sizeof *guesses && *idx < 0; i++)
+            *idx = OGR_FD_GetFieldIndex(defn, guesses[i]);
+    }
+    return BP_OK;
+}
+
+/* Sets the OGR attribute filter; some drivers check it only when they run
+ * it, so it is run once (a count). */
+static bp_status set_where(OGRLayerH lyr, const char *where, const char *what, bp_ctx *ctx)
+{
+    if (!where || !*where) return BP_OK;
+    CPLErrorReset();
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    OGRErr e = OGR_L_SetAttributeFilter(lyr, where);
+    if (e == OGRERR_NONE) {
+        OGR_L_GetFeatureCount(lyr, TRUE);
+        if (CPLGetLastErrorType() >= CE_Failure) e = OGRERR_FAILURE;
+    }
+    CPLPopErrorHandler();
+    if (e != OGRERR_NONE)
+        return bp_error(ctx, BP_ERR_USAGE, "%s: bad where filter '%s': %s", what, where, bp_cpl_msg());
+    return BP_OK;
+}
+
+/* Scratch of one layer read: the WKB buffer and reader. */
+typedef struct {
+    GEOSWKBReader *reader;
+    unsigned char *wkb;
+    size_t cap;
+} wkb_scratch;
+
+/* The geometry of feature f as a valid GEOS geometry in the analysis CRS:
+ * curves linearised, 2D, transformed, repaired.  Returns BP_OK with *out
+ * NULL when the feature has no geometry (or it collapsed in the repair);
+ * *repaired is set when it was invalid. */
+static bp_status feature_geometry(OGRFeatureH f, OGRCoordinateTransformationH ct, wkb_scratch *ws, bp_geos *g,
+                                  const bp_crs *crs, const char *what, GEOSGeometry **out, int *repaired,
+                                  bp_ctx *ctx)
+{
+    *out = NULL;
+    *repaired = 0;
+    OGRGeometryH og = OGR_F_GetGeometryRef(f);
+    if (!og || OGR_G_IsEmpty(og)) return BP_OK;
+    if (OGR_GT_IsNonLinear(OGR_G_GetGeometryType(og))) {
+        OGRGeometryH lin = OGR_G_GetLinearGeometry(og, 0, NULL);
+        if (lin) {
+            OGR_F_SetGeometryDirectly(f, lin);
+            og = lin;
+        }
+    }
+    OGR_G_FlattenTo2D(og);
+    if (ct && OGR_G_Transform(og, ct) != OGRERR_NONE)
+        return bp_error(ctx, BP_ERR_DATA,
+                        "%s: feature %lld cannot be transformed to %s (coordinates outside the "
+                        "CRS's area, or the layer's CRS is wrong)",
+                        what, (long long)OGR_F_GetFID(f), crs->target_name);
+    size_t sz = (size_t)OGR_G_WkbSize(og);
+    if (sz > ws->cap) {
+        unsigned char *nw = realloc(ws->wkb, sz);
+        if (!nw) return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+        ws->wkb = nw;
+        ws->cap = sz;
+    }
+    OGR_G_ExportToIsoWkb(og, wkbNDR, ws->wkb);
+    GEOSGeometry *geom = GEOSWKBReader_read_r(g->h, ws->reader, ws->wkb, sz);
+    if (!geom)
+        return bp_error(ctx, BP_ERR_DATA, "%s: feature %lld: geometry GEOS cannot read: %s", what,
+                        (long long)OGR_F_GetFID(f), g->msg);
+    int r = repair(g, &geom);
+    if (r < 0) {
+        GEOSGeom_destroy_r(g->h, geom);
+        return bp_error(ctx, BP_ERR_DATA, "%s: feature %lld: invalid geometry that cannot be repaired: %s", what,
+                        (long long)OGR_F_GetFID(f), g->msg);
+    }
+    if (GEOSisEmpty_r(g->h, geom)) { /* collapsed to nothing in the repair */
+        GEOSGeom_destroy_r(g->h, geom);
+        return BP_OK;
+    }
+    *repaired = r;
+    *out = geom;
+    return BP_OK;
+}
+
+/* Appends geometry and feature f to the layer (which takes both). */
+static bp_status keep_feature(bp_layer *out, size_t *cap, const bp_layer_opts *opts, int name_idx, OGRFeatureH f,
+                              GEOSGeometry *geom, bp_ctx *ctx)
+{
+    if (out->n == *cap && grow(out, cap, opts->keep_attrs, name_idx >= 0) < 0)
+        return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+    out->geom[out->n] = geom;
+    out->fid[out->n] = (int64_t)OGR_F_GetFID(f);
+    if (name_idx >= 0) {
+        const char *nm = OGR_F_IsFieldSetAndNotNull(f, name_idx) ? OGR_F_GetFieldAsString(f, name_idx) : NULL;
+        out->names[out->n] = nm ? bp_strdup(nm) : NULL;
+    }
+    if (opts->keep_attrs) {
+        OGR_G_DestroyGeometry(OGR_F_StealGeometry(f));
+        out->feat[out->n] = f;
+    } else {
+        OGR_F_Destroy(f);
+    }
+    out->n++;
+    return BP_OK;
+}
+
+bp_status bp_layer_read(bp_layer *out, const char *spec, const bp_layer_opts *opts, const bp_crs *crs, bp_geos *g,
+                        GDALProgressFunc progress, void *pdata, bp_ctx *ctx)
+{
+    memset(out, 0, sizeof *out);
+    bp_source src;
+    bp_status st = bp_source_parse(spec, &src, ctx);
+    if (st != BP_OK) return st;
+    GDALDatasetH ds;
+    OGRLayerH lyr;
+    st = bp_source_open(&src, &ds, &lyr, ctx);
+    if (st != BP_OK) {
+        bp_source_clear(&src);
+        return st;
+    }
+    out->what = bp_strfmt("%s, layer %s", src.path, OGR_L_GetName(lyr));
+    OGRCoordinateTransformationH ct = NULL;
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(lyr);
+    int name_idx = -1;
+    wkb_scratch ws = {GEOSWKBReader_create_r(g->h), NULL, 0};
+    size_t cap = 0;
+    if (!out->what || !ws.reader) st = bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+    if (st == BP_OK) st = name_field_index(defn, opts, out->what, &name_idx, ctx);
+    if (st == BP_OK) st = set_where(lyr, opts->where, out->what, ctx);
+    if (st == BP_OK) st = bp_crs_transform_for(crs, OGR_L_GetSpatialRef(lyr), out->what, &ct, ctx);
+    if (st == BP_OK && opts->keep_attrs) {
+        out->defn = defn;
+        OGR_FD_Reference(defn);
+    }
+    CPLErrorReset();
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    GIntBig total = st == BP_OK ? OGR_L_GetFeatureCount(lyr, FALSE) : 0;
+    OGR_L_ResetReading(lyr);
+    CPLErrorReset();
+    OGRFeatureH f;
+    while (st == BP_OK && (f = OGR_L_GetNextFeature(lyr)) != NULL) {
+        out->n_read++;
+        if (progress && total > 0 && (out->n_read & 1023) == 0 &&
+            !progress((double)out->n_read / (double)total, NULL, pdata)) {
+            OGR_F_Destroy(f);
+            st = bp_error(ctx, BP_ERR_ABORTED, "interrupted");
+            break;
+        }
+        GEOSGeometry *geom;
+        int repaired;
+        st = feature_geometry(f, ct, &ws, g, crs, out->what, &geom, &repaired, ctx);
+        if (st != BP_OK || !geom) {
+            if (st == BP_OK) out->n_skipped++;
+            OGR_F_Destroy(f);
+            continue;
+        }
+        out->n_repaired += (size_t)repaired;
+        int dim = GEOSGeom_getDimensions_r(g->h, geom);
+        if (dim > out->max_dim) out->max_dim = dim;
+        if ((st = keep_feature(out, &cap, opts, name_idx, f, geom, ctx)) != BP_OK) {
+            GEOSGeom_destroy_r(g->h, geom);
+            OGR_F_Destroy(f);
+        }
+    }
+    CPLPopErrorHandler();
+    if (st == BP_OK && CPLGetLastErrorType() >= CE_Failure)
+        st = bp_error(ctx, BP_ERR_DATA, "%s: read error after %zu features: %s", out->what, out->n_read,
+                      bp_cpl_msg());
+    if (st == BP_OK && out->n == 0)
+        st = bp_error(ctx, BP_ERR_DATA, "%s: no features with geometry%s", out->what,
+                      opts->where && *opts->where ? " match the where filter" : "");
+    free(ws.wkb);
+    if (ws.reader) GEOSWKBReader_destroy_r(g->h, ws.reader);
+    if (ct) OCTDestroyCoordinateTransformation(ct);
+    GDALClose(ds);
+    bp_source_clear(&src);
+    if (st != BP_OK) bp_layer_clear(out, g);
+    else if (progress)
+        progress(1.0, NULL, pdata);
+    return st;
+}
+
+void bp_layer_report(const bp_layer *l, bp_ctx *ctx)
+{
+    if (l->n_repaired || l->n_skipped)
+        bp_warn(ctx, "%s: %zu invalid geometr%s repaired, %zu feature%s without geometry skipped", l->what,
+                l->n_repaired, l->n_repaired == 1 ? "y" : "ies", l->n_skipped, l->n_skipped == 1 ? "" : "s");
+}
+
+void bp_layer_info(const bp_layer *l, const char *prefix, const char *source, bp_kv *kv)
+{
+    char k[300];
+    snprintf(k, sizeof k, "input.%s.source", prefix);
+    bp_kv_add(kv, k, source);
+    const struct {
+        const char *name;
+        size_t value;
+    } counts[] = {{"features_read", l->n_read},
+                  {"features_used", l->n},
+                  {"repaired", l->n_repaired},
+                  {"skipped_without_geometry", l->n_skipped}};
+    for (size_t i = 0; i < sizeof counts / sizeof *counts; i++) {
+        snprintf(k, sizeof k, "input.%s.%s", prefix, counts[i].name);
+        bp_kv_addf(kv, k, "%zu", counts[i].value);
+    }
+}

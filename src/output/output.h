@@ -1,0 +1,166 @@
+/*
+ * output/ — the write stage: a result becomes a GeoPackage (candidates in
+ * rank order, gemeente_gap, facilities, walk_network, run_info, and the
+ * result's exact numbers), with its QGIS styles and project, written to a
+ * temporary file and renamed into place; other formats are converted from
+ * that GeoPackage with GDAL; the map image is rendered by QGIS.
+ *
+ * The layers' fields come from the declarative definitions in layers/
+ * (layerdef.c); the writer only knows which value fills which field.
+ *
+ * Module prefixes: bp_layerdefs_ / bp_layerdef_ (layerdef.c), bp_write
+ * (gpkg.c), bp_qgis_ (qgis.c), bp_formats_ (formats.c), bp_map_ (map.c),
+ * bp_tmpfile_ (tmpfile.c).
+ */
+#ifndef BP_OUTPUT_H
+#define BP_OUTPUT_H
+
+#include "core/core.h"
+#include "result/result.h"
+#include "input/input.h"
+#include "distance/distance.h"
+
+/* ---- layerdef.c: the declarative layer definitions of layers/ ------------- */
+
+typedef enum { BP_FT_INTEGER, BP_FT_REAL, BP_FT_STRING, BP_FT_BOOLEAN, BP_FT_DATETIME } bp_ftype;
+
+typedef struct {
+    char *name;        /* may hold {category}, {radius}, {type} */
+    bp_ftype type;
+    char *per;         /* NULL, "category" or "type" */
+    char *alias;       /* Dutch alias for QGIS */
+    char *description; /* what the field holds, in English */
+} bp_fielddef;
+
+typedef struct {
+    char *name, *title, *description;
+    bp_fielddef *fields;
+    size_t nfields;
+} bp_layerdef;
+
+typedef struct bp_layerdefs bp_layerdefs;
+/* Parses the layer definitions built in from layers/NAME.yaml.  NULL with
+ * BP_ERR_NOMEM in ctx when out of memory or a definition is malformed (a
+ * build defect). */
+bp_layerdefs *bp_layerdefs_load(bp_ctx *ctx);
+void bp_layerdefs_free(bp_layerdefs *defs);
+/* The definition of a layer by name; NULL with an error in ctx when there
+ * is none. */
+const bp_layerdef *bp_layerdef_get(const bp_layerdefs *defs, const char *name, bp_ctx *ctx);
+/* The same without an error (NULL: layers/ defines no such layer). */
+const bp_layerdef *bp_layerdef_find(const bp_layerdefs *defs, const char *name);
+/* Expands a templated field name into buf. */
+void bp_layerdef_expand(const char *tmpl, const char *category, int radius, const char *type, char *buf,
+                        size_t bufsize);
+
+/* What names the fields of a result's layers: its categories, the count
+ * radius, the ranked profile, and the definitions. */
+typedef struct {
+    bp_type profile;
+    size_t ncat;
+    char *const *cat;
+    int radius_m;
+    const bp_layerdefs *defs;
+} bp_names;
+
+/* ---- gpkg.c: the write stage ----------------------------------------------- */
+
+/* Where the writer gets each plot's geometry and input attributes: the
+ * plots held in memory by a run, or those of an earlier output. */
+typedef struct {
+    const char *what;              /* the plots' source, for messages */
+    OGRFeatureDefnH defn;          /* input attribute fields, or NULL */
+    OGRwkbGeometryType geom_type;  /* of the candidates layer */
+    /* Plot i: *attrs its attributes (fields of defn; borrowed until the
+       next call, or NULL) and *geom its geometry in the analysis CRS (new,
+       the caller destroys it). */
+    bp_status (*get)(void *ud, size_t i, OGRFeatureH *attrs, OGRGeometryH *geom, bp_ctx *ctx);
+    void *ud;
+} bp_plot_reader;
+
+/* A plot reader over plots held in memory (the read stage's layer); the
+ * reader borrows the layer and converts geometries in its own GEOS
+ * context.  Free with bp_plot_reader_memory_free(). */
+bp_status bp_plot_reader_memory(bp_plot_reader *pr, const bp_layer *plots, bp_ctx *ctx);
+void bp_plot_reader_memory_free(bp_plot_reader *pr);
+
+typedef struct {
+    const char *output;
+    bp_format format;              /* resolved, never BP_FMT_AUTO */
+    int overwrite;
+    OGRSpatialReferenceH srs;      /* the analysis CRS */
+} bp_write_opts;
+
+typedef struct {
+    const bp_result *r;
+    const bp_plot_reader *plots;
+    const bp_layer *facilities;    /* r->ncat layers */
+    char *const *fac_sources;      /* r->ncat source specs, for the facilities layer */
+    bp_network *net;               /* for walk_network, or NULL */
+    const double *vertex_dist;     /* of net */
+} bp_write_input;
+
+/* Writes the result: the GeoPackage through a temporary file renamed into
+ * place, or another format converted from it.  On failure nothing is left
+ * and an existing output is untouched. */
+bp_status bp_write(const bp_write_input *in, const bp_write_opts *o, GDALProgressFunc progress, void *pdata,
+                   bp_ctx *ctx);
+/* Checks the output before any work: a GeoPackage ends in .gpkg, an
+ * existing file needs overwrite, its folder exists; a database is PG:. */
+bp_status bp_write_check(const bp_write_opts *o, bp_ctx *ctx);
+
+/* ---- tmpfile.c: outputs written beside their place, renamed into it ------ */
+
+/* The hidden temporary name of an output: ".NAME.bodnaarplot-tmp-PID" plus
+ * 'ext', in the output's folder ('dir' may override the folder, e.g. the
+ * temp folder for a database output).  Returns 0, or -1 when it does not
+ * fit buf. */
+int bp_tmpfile_name(const char *output, const char *dir, const char *ext, char *buf, size_t size);
+/* Removes a file and its SQLite sidecars (-journal, -wal, -shm). */
+void bp_tmpfile_remove(const char *path);
+/* Flushes 'tmp' to disk, renames it to 'output' and flushes the folder.
+ * BP_ERR_IO naming the output on failure ('tmp' is then left for the
+ * caller to remove). */
+bp_status bp_tmpfile_commit(const char *tmp, const char *output, bp_ctx *ctx);
+/* Removes temporary files of earlier runs on 'output' whose process is gone. */
+void bp_tmpfile_cleanup_stale(const char *output);
+
+/* ---- qgis.c: QGIS styles and the QGIS project inside the GeoPackage ------- */
+
+/* Name of the QGIS project stored in every output GeoPackage. */
+#define BP_QGIS_PROJECT "bodnaarplot"
+
+/* The QGIS style (QML) of layer 'lyr', exported as 'name': layers/NAME.qml
+ * with {profile} replaced by the ranked profile, the Dutch aliases of
+ * layers/NAME.yaml for the fields the layer has, and, for a categorized
+ * renderer on "category", one category for each facility category (known
+ * ones keep their colour and marker; others get new, distinct ones).
+ * Returns BP_OK with *qml a new string the caller frees with free(), or
+ * with *qml NULL when layers/ holds no style for the layer; BP_ERR_NOMEM (a
+ * malformed built-in style, or no memory) with *qml NULL. */
+bp_status bp_qgis_style(const char *name, OGRLayerH lyr, const bp_names *nm, char **qml, bp_ctx *ctx);
+
+/* Writes QGIS metadata into 'ds', a GeoPackage open for writing: the style
+ * of every layer of ds that has one in layers/ as its default style (table
+ * layer_styles), and a QGIS project named BP_QGIS_PROJECT (table
+ * qgis_projects) showing every layer of ds, zoomed to the candidates, with
+ * Dutch layer titles, aliases and field descriptions.  'extent' is the
+ * candidates' extent (tracked while writing), NULL: computed.  Layer
+ * sources are relative to the GeoPackage: 'gpkg_name' is the file name it
+ * will finally have (no folder).  'what' names the output in messages.
+ * Returns BP_OK, or BP_ERR_IO / BP_ERR_NOMEM with ds partly written. */
+bp_status bp_qgis_write(GDALDatasetH ds, const bp_names *nm, const OGREnvelope *extent, const char *gpkg_name,
+                        const char *what, bp_ctx *ctx);
+
+/* ---- formats.c: outputs other than the GeoPackage ---------------------------- */
+
+/* Converts the complete result GeoPackage 'gpkg' to format o->format: a
+ * file format into tmp_out (the caller renames it into place), or the
+ * database o->output in one transaction (tmp_out unused), refusing to
+ * replace existing tables unless o->overwrite.  Returns BP_OK,
+ * BP_ERR_USAGE (database cannot be opened, tables exist) or BP_ERR_IO; on
+ * failure tmp_out may hold a partial file (the caller removes it) and the
+ * database is unchanged. */
+bp_status bp_formats_write(const char *gpkg, const bp_write_opts *o, const char *tmp_out, bp_ctx *ctx);
+
+#endif /* BP_OUTPUT_H */

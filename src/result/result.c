@@ -1,0 +1,249 @@
+/*
+ * result.c — the result type: allocation, plot ids, categories, gemeenten
+ * and the parameters a result was computed with.  The public accessors are
+ * in access.c.
+ */
+#include "result/result.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+bp_result *bp_result_new(void)
+{
+    return calloc(1, sizeof(bp_result));
+}
+
+static void free_plots(bp_result *r)
+{
+    free(r->id_buf);
+    free(r->id_off);
+    free(r->id_num);
+    free(r->fid);
+    free(r->area);
+    free(r->flags);
+    free(r->gemeente);
+    free(r->dist);
+    free(r->count);
+    free(r->attach);
+    free(r->cat_score);
+    free(r->suit);
+    free(r->score);
+    free(r->capacity);
+    free(r->knock);
+    free(r->rank);
+    free(r->order);
+    r->id_buf = NULL;
+    r->id_off = NULL;
+    r->id_num = NULL;
+    r->fid = NULL;
+    r->area = NULL;
+    r->flags = NULL;
+    r->gemeente = NULL;
+    r->dist = NULL;
+    r->count = NULL;
+    r->attach = NULL;
+    r->cat_score = NULL;
+    r->suit = NULL;
+    r->score = NULL;
+    r->capacity = NULL;
+    r->knock = NULL;
+    r->rank = NULL;
+    r->order = NULL;
+    r->id_len = r->id_cap = 0;
+    r->n = 0;
+}
+
+void bp_result_free(bp_result *r)
+{
+    if (!r) return;
+    free_plots(r);
+    for (size_t c = 0; c < r->ncat; c++) free(r->cat[c]);
+    free(r->cat);
+    free(r->id_field);
+    for (size_t g = 0; g < r->ngm; g++) {
+        free(r->gm[g].code);
+        free(r->gm[g].name);
+        free(r->gm[g].wkb);
+    }
+    free(r->gm);
+    free(r->crit);
+    free(r->filter);
+    bp_kv_clear(&r->info);
+    free(r);
+}
+
+bp_status bp_result_set_categories(bp_result *r, char *const *names, size_t ncat, int radius_m, bp_ctx *ctx)
+{
+    char **cat = calloc(ncat ? ncat : 1, sizeof *cat);
+    if (!cat) return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+    for (size_t c = 0; c < ncat; c++)
+        if (!(cat[c] = bp_strdup(names[c]))) {
+            for (size_t k = 0; k < c; k++) free(cat[k]);
+            free(cat);
+            return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+        }
+    r->cat = cat;
+    r->ncat = ncat;
+    r->radius_m = radius_m;
+    return BP_OK;
+}
+
+bp_status bp_result_alloc_plots(bp_result *r, size_t n, bp_ctx *ctx)
+{
+    free_plots(r);
+    size_t m = n ? n : 1, nc = m * (r->ncat ? r->ncat : 1);
+    r->id_off = malloc(m * sizeof *r->id_off);
+    r->fid = malloc(m * sizeof *r->fid);
+    r->area = calloc(m, sizeof *r->area);
+    r->flags = calloc(m, 1);
+    r->gemeente = malloc(m * sizeof *r->gemeente);
+    r->dist = malloc(nc * sizeof *r->dist);
+    r->count = calloc(nc, sizeof *r->count);
+    r->cat_score = calloc(nc, sizeof *r->cat_score);
+    r->suit = calloc(m * BP_NTYPES, sizeof *r->suit);
+    r->score = calloc(m * BP_NTYPES, sizeof *r->score);
+    r->capacity = calloc(m, sizeof *r->capacity);
+    r->knock = calloc(m, 1);
+    r->rank = calloc(m, sizeof *r->rank);
+    r->order = malloc(m * sizeof *r->order);
+    if (!r->id_off || !r->fid || !r->area || !r->flags || !r->gemeente || !r->dist || !r->count ||
+        !r->cat_score || !r->suit || !r->score || !r->capacity || !r->knock || !r->rank || !r->order) {
+        free_plots(r);
+        return bp_error(ctx, BP_ERR_NOMEM, "out of memory for %zu plots", n);
+    }
+    for (size_t i = 0; i < nc; i++) r->dist[i] = NAN;
+    for (size_t i = 0; i < m; i++) {
+        r->gemeente[i] = BP_NO_GEMEENTE;
+        r->order[i] = (uint32_t)i;
+        r->id_off[i] = 0;
+    }
+    r->n = n;
+    return BP_OK;
+}
+
+bp_status bp_result_alloc_attach(bp_result *r, bp_ctx *ctx)
+{
+    free(r->attach);
+    r->attach = malloc((r->n ? r->n : 1) * sizeof *r->attach);
+    if (!r->attach) return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < r->n; i++) r->attach[i] = INFINITY;
+    return BP_OK;
+}
+
+bp_status bp_result_set_id(bp_result *r, size_t i, const char *id, bp_ctx *ctx)
+{
+    size_t len = strlen(id) + 1;
+    if (r->id_len + len > r->id_cap) {
+        size_t cap = r->id_cap ? r->id_cap : 4096;
+        while (cap < r->id_len + len) cap *= 2;
+        char *nb = realloc(r->id_buf, cap);
+        if (!nb) return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+        r->id_buf = nb;
+        r->id_cap = cap;
+    }
+    memcpy(r->id_buf + r->id_len, id, len);
+    r->id_off[i] = r->id_len;
+    r->id_len += len;
+    return BP_OK;
+}
+
+const char *bp_result_id(const bp_result *r, size_t i)
+{
+    return r->id_buf ? r->id_buf + r->id_off[i] : "";
+}
+
+int bp_result_cmp_id(const bp_result *r, size_t a, size_t b)
+{
+    if (r->id_num) return r->id_num[a] < r->id_num[b] ? -1 : r->id_num[a] > r->id_num[b];
+    return strcmp(bp_result_id(r, a), bp_result_id(r, b));
+}
+
+static int cmp_idx_by_id(const void *x, const void *y, void *ud)
+{
+    const bp_result *r = ud;
+    size_t a = *(const size_t *)x, b = *(const size_t *)y;
+    int c = bp_result_cmp_id(r, a, b);
+    return c ? c : (a < b ? -1 : a > b);
+}
+
+bp_status bp_result_check_ids(bp_result *r, int numeric, const char *what, bp_ctx *ctx)
+{
+    free(r->id_num);
+    r->id_num = NULL;
+    if (numeric) {
+        r->id_num = malloc((r->n ? r->n : 1) * sizeof *r->id_num);
+        if (!r->id_num) return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+        for (size_t i = 0; i < r->n; i++) r->id_num[i] = strtoll(bp_result_id(r, i), NULL, 10);
+    }
+    size_t *ord = malloc((r->n ? r->n : 1) * sizeof *ord);
+    if (!ord) return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < r->n; i++) ord[i] = i;
+    qsort_r(ord, r->n, sizeof *ord, cmp_idx_by_id, r);
+    bp_status st = BP_OK;
+    for (size_t k = 1; k < r->n && st == BP_OK; k++)
+        if (bp_result_cmp_id(r, ord[k - 1], ord[k]) == 0) {
+            size_t a = ord[k - 1], b = ord[k];
+            st = bp_error(ctx, BP_ERR_DATA, "%s: duplicate %s '%s' (features %" PRId64 " and %" PRId64 ")", what,
+                          r->id_field ? r->id_field : "id", bp_result_id(r, a), r->fid[a], r->fid[b]);
+        }
+    free(ord);
+    return st;
+}
+
+bp_status bp_result_set_params(bp_result *r, const bp_score_opts *so, const bp_gap_opts *go, const bp_rank_opts *ro,
+                               const char *filter, bp_ctx *ctx)
+{
+    bp_criterion *crit = malloc((so->ncat ? so->ncat : 1) * sizeof *crit);
+    char *f = filter && *filter ? bp_strdup(filter) : NULL;
+    if (!crit || (filter && *filter && !f)) {
+        free(crit);
+        free(f);
+        return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+    }
+    if (so->ncat) memcpy(crit, so->crit, so->ncat * sizeof *crit);
+    free(r->crit);
+    free(r->filter);
+    r->crit = crit;
+    r->filter = f;
+    r->score_opts = *so;
+    r->score_opts.crit = crit;
+    r->gap_opts = *go;
+    r->rank_opts = *ro;
+    return BP_OK;
+}
+
+long bp_result_add_gemeente(bp_result *r, const char *code, const char *name, const unsigned char *wkb,
+                            size_t wkb_len)
+{
+    bp_gm *ng = realloc(r->gm, (r->ngm + 1) * sizeof *ng);
+    if (!ng) return -1;
+    r->gm = ng;
+    bp_gm *g = &r->gm[r->ngm];
+    memset(g, 0, sizeof *g);
+    for (int t = 0; t < BP_NTYPES; t++) g->opgave[t] = g->plannen[t] = g->gerealiseerd[t] = NAN;
+    g->code = bp_strdup(code);
+    g->name = bp_strdup(name ? name : "");
+    if (wkb && wkb_len) {
+        g->wkb = malloc(wkb_len);
+        if (g->wkb) memcpy(g->wkb, wkb, wkb_len);
+        g->wkb_len = wkb_len;
+    }
+    if (!g->code || !g->name || (wkb_len && !g->wkb)) {
+        free(g->code);
+        free(g->name);
+        free(g->wkb);
+        return -1;
+    }
+    return (long)r->ngm++;
+}
+
+int bp_result_category(const bp_result *r, const char *name)
+{
+    for (size_t c = 0; c < r->ncat; c++)
+        if (!strcmp(r->cat[c], name)) return (int)c;
+    return -1;
+}

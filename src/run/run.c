@@ -1,0 +1,364 @@
+/*
+ * run.c — the order of the stages, and nothing else:
+ *
+ *   bp_run:            read -> distances -> score -> gap -> rank -> write
+ *   bp_result_load:    (a result's stored numbers) -> score -> gap -> rank
+ *   bp_result_rerank:  score -> gap -> rank, in memory
+ *
+ * Each stage gets its own options (options.c).  Everything a run holds is
+ * in one struct pipeline, so two runs in one process share nothing.
+ */
+#include "run/run.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <cpl_error.h>
+
+typedef struct {
+    const bp_config *cfg;
+    bp_options o;
+    bp_crs crs;
+    bp_geos g;
+    bp_result *r;
+    bp_layer plots, gml;
+    bp_layer *fac;               /* o.ncat */
+    GEOSGeometry **gm_geoms;     /* r->ngm */
+    bp_network *net;
+    double *vertex_dist;
+    GDALProgressFunc progress;
+    void *pdata;
+    struct timespec phase;
+} pipeline;
+
+/* A GDAL scaled progress for a stage: [lo, hi] of the run's progress. */
+static void *scale(pipeline *p, double lo, double hi)
+{
+    return p->progress ? GDALCreateScaledProgress(lo, hi, p->progress, p->pdata) : NULL;
+}
+
+static GDALProgressFunc scaled_fn(pipeline *p)
+{
+    return p->progress ? GDALScaledProgress : NULL;
+}
+
+static bp_status interrupted(pipeline *p, double done, bp_ctx *ctx)
+{
+    if (p->progress && !p->progress(done, NULL, p->pdata)) return bp_error(ctx, BP_ERR_ABORTED, "interrupted");
+    return BP_OK;
+}
+
+/* ---- read ------------------------------------------------------------------ */
+
+static bp_status read_facilities(pipeline *p, bp_ctx *ctx)
+{
+    const bp_options *o = &p->o;
+    for (size_t c = 0; c < o->ncat; c++) {
+        if (o->osm_tags[c]) continue;
+        bp_layer_opts lo = {.where = o->fac_where[c], .name_field = o->fac_name_field[c], .guess_name = 1};
+        bp_status st = bp_layer_read(&p->fac[c], o->fac_source[c], &lo, &p->crs, &p->g, NULL, NULL, ctx);
+        if (st != BP_OK) {
+            bp_error_prefix(ctx, "facility category %s", o->cat[c]);
+            return st;
+        }
+        bp_layer_report(&p->fac[c], ctx);
+    }
+    if (!o->any_osm) return BP_OK;
+    bp_status st = bp_osm_facilities(o->network.source, o->osm_tags, o->cat, o->ncat, &p->crs, &p->g, p->fac, ctx);
+    for (size_t c = 0; st == BP_OK && c < o->ncat; c++)
+        if (o->osm_tags[c]) bp_layer_report(&p->fac[c], ctx);
+    return st;
+}
+
+static bp_status read_stage(pipeline *p, bp_ctx *ctx)
+{
+    const bp_options *o = &p->o;
+    bp_status st = bp_result_set_categories(p->r, o->cat, o->ncat, o->radius_m, ctx);
+    void *sp = scale(p, 0.0, 0.15);
+    if (st == BP_OK) st = bp_plots_read(&o->plots, &p->crs, &p->g, scaled_fn(p), sp, &p->plots, p->r, ctx);
+    if (sp) GDALDestroyScaledProgress(sp);
+    bp_debug_phase("candidates", &p->phase);
+    if (st == BP_OK) st = bp_gemeenten_read(&o->gemeenten, &p->crs, &p->g, p->r, &p->gm_geoms, &p->gml, ctx);
+    if (st == BP_OK) st = bp_targets_read(o->targets, p->r, ctx);
+    if (st == BP_OK) st = read_facilities(p, ctx);
+    bp_debug_phase("inputs", &p->phase);
+    if (st == BP_OK) st = interrupted(p, 0.2, ctx);
+    return st;
+}
+
+/* ---- distances --------------------------------------------------------------- */
+
+static bp_status network_distances(pipeline *p, bp_ctx *ctx)
+{
+    const bp_options *o = &p->o;
+    bp_result *r = p->r;
+    size_t *unatt = calloc(o->ncat ? o->ncat : 1, sizeof *unatt);
+    if (!unatt) return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+    bp_status st = bp_result_alloc_attach(r, ctx);
+    if (st == BP_OK) st = bp_network_load(&o->network, &p->crs, &p->g, &p->net, ctx);
+    bp_network_out out = {.plot_attach = r->attach, .fac_unattached = unatt, .want_vertex_dist = 1};
+    if (st == BP_OK) st = bp_network_distances(p->net, &p->g, p->plots.geom, r->n, p->fac, o->ncat, r->dist, &out, ctx);
+    p->vertex_dist = out.vertex_dist;
+    r->snap_tolerance_m = o->network.snap_tolerance_m;
+    for (size_t c = 0; st == BP_OK && c < o->ncat; c++)
+        if (unatt[c])
+            bp_warn(ctx, "%s: %zu of %zu %s facilities lie more than %g m from a walkable way and are left out",
+                    o->network.source, unatt[c], p->fac[c].n, o->cat[c], o->network.snap_tolerance_m);
+    free(unatt);
+    if (st != BP_OK) return st;
+    size_t off = 0;
+    for (size_t i = 0; i < r->n; i++) off += r->attach[i] > o->network.snap_tolerance_m;
+    if (off)
+        bp_warn(ctx, "%s: %zu candidate plots lie more than %g m from a walkable way: no walking distances",
+                o->network.source, off, o->network.snap_tolerance_m);
+    const char *graph = getenv("BP_NETWORK_GRAPH"); /* for the independent check in the tests */
+    if (graph && *graph && (st = bp_network_export_graph(p->net, graph, ctx)) != BP_OK) return st;
+    bp_debug_phase("network", &p->phase);
+    return BP_OK;
+}
+
+static bp_status distance_stage(pipeline *p, bp_ctx *ctx)
+{
+    bp_result *r = p->r;
+    bp_status st = bp_gap_assign(r, p->gm_geoms, p->plots.geom, r->n, 0, &p->g, ctx);
+    if (st != BP_OK) return st;
+    bp_gap_warn_missing(r, p->o.rank.profile, p->o.targets, ctx);
+    bp_debug_phase("gemeente", &p->phase);
+    void *sp = scale(p, 0.2, 0.7);
+    st = bp_euclidean_distances(&p->o.euclidean, p->plots.geom, r->n, p->fac, r->ncat, r->dist, r->count, scaled_fn(p),
+                                sp, ctx);
+    if (sp) GDALDestroyScaledProgress(sp);
+    bp_debug_phase("distances", &p->phase);
+    /* walking distances replace the straight ones; counts stay straight */
+    if (st == BP_OK && p->o.use_network) st = network_distances(p, ctx);
+    /* the filter needs the plots' attributes and geometry: now, while here */
+    if (st == BP_OK && p->o.filter) {
+        bp_filter_input fin = {&p->plots, r, p->o.score.density};
+        st = bp_filter_eval(p->o.filter, &fin, r, ctx);
+    }
+    return st;
+}
+
+/* ---- score, gap, rank ------------------------------------------------------------ */
+
+static bp_status rank_stages(bp_result *r, const bp_score_opts *so, const bp_gap_opts *go, const bp_rank_opts *ro,
+                             bp_ctx *ctx)
+{
+    bp_status st = bp_score_apply(r, so, ctx);
+    if (st == BP_OK) st = bp_gap_apply(r, go, ctx);
+    if (st == BP_OK) st = bp_rank_apply(r, ro, ctx);
+    return st;
+}
+
+/* ---- write -------------------------------------------------------------------------- */
+
+static bp_status write_stage(pipeline *p, time_t started, bp_ctx *ctx)
+{
+    bp_result *r = p->r;
+    bp_kv info = {0};
+    bp_info_run(&info, p->cfg, started);
+    if (p->net) bp_network_info(p->net, &info);
+    else bp_kv_add(&info, "distance", "euclidean (exact, GEOS, to the plot geometry)");
+    bp_layer_info(&p->plots, "candidates", p->o.plots.source, &info);
+    bp_layer_info(&p->gml, "gemeenten", p->o.gemeenten.source, &info);
+    for (size_t c = 0; c < p->o.ncat; c++) {
+        char pfx[64];
+        snprintf(pfx, sizeof pfx, "facilities.%s", p->o.cat[c]);
+        bp_layer_info(&p->fac[c], pfx, p->o.fac_source[c], &info);
+    }
+    bp_kv_add(&info, "input.targets.source", p->o.targets);
+    bp_info_result(&info, r);
+    bp_info_warnings(&info, ctx);
+    bp_kv_clear(&r->info);
+    r->info = info;
+
+    bp_plot_reader pr = {0};
+    bp_status st = bp_plot_reader_memory(&pr, &p->plots, ctx);
+    bp_write_input in = {r, &pr, p->fac, p->o.fac_source, p->net, p->vertex_dist};
+    bp_write_opts wo = p->o.write;
+    wo.srs = p->crs.target;
+    void *sp = scale(p, 0.7, 1.0);
+    if (st == BP_OK) st = bp_write(&in, &wo, scaled_fn(p), sp, ctx);
+    if (sp) GDALDestroyScaledProgress(sp);
+    bp_plot_reader_memory_free(&pr);
+    bp_debug_phase("write", &p->phase);
+    return st;
+}
+
+static void summarise(const pipeline *p, bp_summary *s)
+{
+    const bp_result *r = p->r;
+    memset(s, 0, sizeof *s);
+    s->n_candidates = r->n;
+    for (size_t i = 0; i < r->n; i++) s->n_knocked_out += r->knock[i] != 0;
+    for (size_t c = 0; c < p->o.ncat; c++) {
+        s->n_facilities += p->fac[c].n;
+        s->n_repaired += p->fac[c].n_repaired;
+        s->n_skipped += p->fac[c].n_skipped;
+    }
+    for (size_t i = 0; i < r->ngm; i++) {
+        int any = 0;
+        for (int t = 0; t < BP_NTYPES; t++) any |= r->gm[i].has_target[t] != 0;
+        s->n_gemeenten += any;
+    }
+    s->n_repaired += p->plots.n_repaired + p->gml.n_repaired;
+    s->n_skipped += p->plots.n_skipped + p->gml.n_skipped;
+}
+
+static void pipeline_clear(pipeline *p)
+{
+    bp_layer_clear(&p->plots, &p->g);
+    bp_layer_clear(&p->gml, &p->g);
+    for (size_t c = 0; p->fac && c < p->o.ncat; c++) bp_layer_clear(&p->fac[c], &p->g);
+    free(p->fac);
+    if (p->r) bp_gemeenten_free(p->gm_geoms, p->r->ngm, &p->g);
+    bp_network_free(p->net, &p->g);
+    free(p->vertex_dist);
+    bp_result_free(p->r);
+    bp_geos_finish(&p->g);
+    bp_crs_clear(&p->crs);
+    bp_options_clear(&p->o);
+}
+
+/* GDAL's messages during a run: warnings become the run's warnings, errors
+ * stay available to the code that checks for them (CPLGetLastErrorMsg), and
+ * nothing is printed, except debug messages when CPL_DEBUG asks for them.
+ * The handler stack is per thread. */
+static void CPL_STDCALL route_cpl(CPLErr cls, CPLErrorNum num, const char *msg)
+{
+    if (cls == CE_Warning) {
+        bp_ctx *ctx = CPLGetErrorHandlerUserData();
+        if (ctx && bp_ctx_warning_count(ctx) < 1000) bp_warn(ctx, "GDAL: %s", msg);
+    } else if (cls == CE_Debug) {
+        CPLDefaultErrorHandler(cls, num, msg);
+    }
+}
+
+static bp_status run(pipeline *p, bp_summary *summary, bp_ctx *ctx)
+{
+    time_t started = time(NULL);
+    bp_status st = bp_config_validate(p->cfg, ctx);
+    if (st == BP_OK) st = bp_options_make(p->cfg, &p->o, ctx);
+    if (st == BP_OK) st = bp_write_check(&p->o.write, ctx);
+    if (st != BP_OK) return st;
+    if (p->o.write.format != BP_FMT_POSTGRESQL) bp_tmpfile_cleanup_stale(p->o.write.output);
+    GDALAllRegister();
+    p->fac = calloc(p->o.ncat ? p->o.ncat : 1, sizeof *p->fac);
+    p->r = bp_result_new();
+    if (!p->fac || !p->r) return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+    if ((st = bp_crs_init(&p->crs, p->o.crs, p->o.assume_crs, ctx)) != BP_OK) return st;
+    if ((st = bp_geos_init(&p->g, ctx)) != BP_OK) return st;
+    if ((st = bp_result_set_params(p->r, &p->o.score, &p->o.gap, &p->o.rank, p->o.filter, ctx)) != BP_OK) return st;
+
+    if ((st = read_stage(p, ctx)) != BP_OK) return st;
+    if ((st = distance_stage(p, ctx)) != BP_OK) return st;
+    if ((st = rank_stages(p->r, &p->o.score, &p->o.gap, &p->o.rank, ctx)) != BP_OK) return st;
+    bp_debug_phase("scores", &p->phase);
+    if ((st = write_stage(p, started, ctx)) != BP_OK) return st;
+    if (summary) summarise(p, summary);
+    return BP_OK;
+}
+
+bp_status bp_run(const bp_config *cfg, GDALProgressFunc progress, void *pdata, bp_summary *summary, bp_ctx *ctx)
+{
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    pipeline p = {.cfg = cfg, .progress = progress, .pdata = pdata, .phase = t0};
+    CPLPushErrorHandlerEx(route_cpl, ctx);
+    bp_status st = run(&p, summary, ctx);
+    CPLPopErrorHandler();
+    pipeline_clear(&p);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (st == BP_OK && summary) summary->seconds = bp_seconds(&t0, &t1);
+    return st;
+}
+
+/* ---- results in memory ------------------------------------------------------------ */
+
+bp_status bp_result_load(const char *gpkg, bp_result **out, bp_ctx *ctx)
+{
+    *out = NULL;
+    bp_result *r = bp_result_new();
+    if (!r) return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+    bp_status st = bp_result_restore(r, gpkg, ctx);
+    if (st == BP_OK) {
+        /* copies: the stages keep their options in r */
+        bp_criterion *crit = malloc((r->ncat ? r->ncat : 1) * sizeof *crit);
+        if (!crit) st = bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+        else {
+            if (r->ncat) memcpy(crit, r->crit, r->ncat * sizeof *crit);
+            bp_score_opts so = r->score_opts;
+            so.crit = crit;
+            bp_gap_opts go = r->gap_opts;
+            bp_rank_opts ro = r->rank_opts;
+            st = rank_stages(r, &so, &go, &ro, ctx);
+            free(crit);
+        }
+    }
+    if (st != BP_OK) {
+        bp_result_free(r);
+        return st;
+    }
+    *out = r;
+    return BP_OK;
+}
+
+bp_status bp_result_rerank(bp_result *r, const bp_config *cfg, bp_ctx *ctx)
+{
+    if ((cfg->filter || r->filter) && (!cfg->filter || !r->filter || strcmp(cfg->filter, r->filter)))
+        return bp_error(ctx, BP_ERR_USAGE,
+                        "candidates.filter: a changed filter needs the plots themselves; run score again");
+    for (int t = 0; t < BP_NTYPES; t++) {
+        double sum = 0;
+        for (size_t c = 0; c < r->ncat; c++) {
+            const bp_category *k = bp_config_category(cfg, r->cat[c]);
+            sum += k ? k->crit.weight[t] : r->crit[c].weight[t];
+        }
+        if (!(sum > 0))
+            return bp_error(ctx, BP_ERR_USAGE, "profiles.%s: the weights of the categories sum to 0",
+                            bp_type_name((bp_type)t));
+    }
+    for (size_t c = 0; c < r->ncat; c++) {
+        const bp_category *k = bp_config_category(cfg, r->cat[c]);
+        if (k && !(k->crit.full_m < k->crit.zero_m))
+            return bp_error(ctx, BP_ERR_USAGE, "criteria.%s: full_m (%g) must be smaller than zero_m (%g)", k->name,
+                            k->crit.full_m, k->crit.zero_m);
+    }
+    bp_criterion *crit = malloc((r->ncat ? r->ncat : 1) * sizeof *crit);
+    if (!crit) return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+    bp_score_opts so;
+    bp_gap_opts go;
+    bp_rank_opts ro;
+    bp_options_for_result(cfg, r, crit, &so, &go, &ro);
+    bp_status st = rank_stages(r, &so, &go, &ro, ctx);
+    free(crit);
+    return st;
+}
+
+bp_config *bp_result_config(const bp_result *r)
+{
+    bp_config *c = bp_config_new();
+    if (!c) return NULL;
+    bp_ctx *ctx = bp_ctx_new();
+    bp_status st = ctx ? BP_OK : BP_ERR_NOMEM;
+    const bp_score_opts *so = &r->score_opts;
+    c->profile = (int)r->rank_opts.profile;
+    c->density = so->density;
+    c->gap_weight = r->gap_opts.gap_weight;
+    c->radius_m = r->radius_m;
+    memcpy(c->min_homes, so->min_homes, sizeof c->min_homes);
+    for (size_t i = 0; st == BP_OK && i < r->ncat; i++) {
+        bp_category *k = bp_config_category_get(c, r->cat[i]);
+        if (!k) st = BP_ERR_NOMEM;
+        else k->crit = r->crit[i];
+    }
+    if (st == BP_OK && r->filter) st = bp_config_set(c, "candidates.filter", r->filter, NULL, ctx);
+    bp_ctx_free(ctx);
+    if (st != BP_OK) {
+        bp_config_free(c);
+        return NULL;
+    }
+    return c;
+}
