@@ -139,6 +139,7 @@ static int osm_way(const void *ud, const readosm_way *way)
         s->refs = r;
         s->caprefs = cr;
     }
+    if (s->nw == 0) s->wstart[0] = 0;
     for (int i = 0; i < way->node_ref_count; i++) s->refs[s->nrefs++] = way->node_refs[i];
     s->wflags[s->nw] = (unsigned char)flags;
     s->nw++;
