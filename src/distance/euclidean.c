@@ -125,6 +125,20 @@ bp_status bp_euclidean_distances(const bp_euclidean_opts *o, GEOSGeometry *const
     atomic_init(&j.done, 0);
     atomic_init(&j.stop, 0);
     pthread_mutex_init(&j.lock, NULL);
+    /* GEOS computes a geometry's envelope on first use and caches it,
+       unlocked: compute every facility's here, before the threads share
+       them (else they race, and distances come out wrong) */
+    bp_geos g0;
+    if (bp_geos_init(&g0, ctx) != BP_OK) {
+        pthread_mutex_destroy(&j.lock);
+        return bp_ctx_status(ctx);
+    }
+    for (size_t c = 0; c < ncat; c++)
+        for (size_t k = 0; k < fac[c].n; k++) {
+            double x;
+            GEOSGeom_getXMin_r(g0.h, fac[c].geom[k], &x);
+        }
+    bp_geos_finish(&g0);
     int threads = bp_nthreads(o->threads);
     size_t maxt = nplots / CHUNK + 1;
     if ((size_t)threads > maxt) threads = (int)maxt;
