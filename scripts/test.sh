@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # test.sh — installs what the tests need, builds, and runs every test twice:
 # in a normal build (build/) and in an AddressSanitizer+UBSan build
-# (build-asan/).  This is what CI runs (.ci/run).
+# (build-asan/); then the concurrency test (two pipelines and a re-rank in
+# one process) once more under ThreadSanitizer (build-tsan/).  This is what
+# CI runs (.ci/run).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -20,3 +22,10 @@ run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 echo "== tests under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     run_suite build-asan -DBP_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+echo "== two pipelines at once under ThreadSanitizer (build-tsan/)"
+cmake -S . -B build-tsan -DBP_TESTS=ON -DBP_TSAN=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+cmake --build build-tsan -j"$jobs" --target concurrency_test >/dev/null
+tsan_work=$(mktemp -d)
+TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan.supp" \
+    build-tsan/tests/concurrency_test "$PWD" "$tsan_work"
+rm -rf "$tsan_work"
