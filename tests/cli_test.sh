@@ -606,5 +606,13 @@ awk '/^  supermarkt:/ {s = 1} s && /full_m:/ {sub(/500/, "1000"); s = 0} {print}
 check criteria_full_not_below_zero 2 "criteria\.supermarkt: full_m \(1000\) must be smaller than zero_m \(1000\)" \
     -- run "$P" -q -o @OUT@
 
+# README's "All options" block is the --help the key table makes
+readme_flags=$(awk '/^`bodnaarplot score --help`/ {f = 1; next} f && /^```$/ {if (in_block) exit; in_block = 1; next} in_block {print}' "$SRC/README.md")
+if [ "$readme_flags" = "$("$BIN" score --help | sed -n '/^Inputs:/,$p')" ]; then
+    passed=$((passed + 1))
+else
+    fail readme_options "README's All options block differs from bodnaarplot score --help"
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
