@@ -242,6 +242,83 @@ size_t bp_result_reason(const bp_result *r, size_t i, char *buf, size_t size);
 /* The profile r is ranked for. */
 bp_type bp_result_profile(const bp_result *r);
 
+/* ---- workshop: the table's decisions and the programme ----------------- */
+
+/* What the table decided about a plot (field besluit of candidates). */
+typedef enum {
+    BP_BESLUIT_OPEN = 0,         /* nothing decided (the default) */
+    BP_BESLUIT_KANSRIJK = 1,     /* promising */
+    BP_BESLUIT_GERESERVEERD = 2, /* reserved: counted first by the programme */
+    BP_BESLUIT_AFGEVALLEN = 3    /* dropped: knocked out, never programmed */
+} bp_besluit;
+
+/* Name of a besluit ("open", ...); NULL for an invalid value. */
+const char *bp_besluit_name(bp_besluit b);
+
+/* An edit of a plot's decision as a form or a flag gives it, in text: a
+ * NULL field is left as it is, "" clears it.  Values are checked:
+ * besluit open|kansrijk|gereserveerd|afgevallen, woningtype
+ * nultreden|geclusterd|zorggeschikt, woningen a whole number 0-100000,
+ * partners at most 200 characters, opmerking at most 2000. */
+typedef struct {
+    const char *besluit;
+    const char *woningtype;
+    const char *woningen;
+    const char *partner_corporatie;
+    const char *partner_zorg;
+    const char *opmerking;
+} bp_decision_edit;
+
+/*
+ * Records a decision on plot 'plot_id' in the result GeoPackage 'gpkg', in
+ * one transaction, waiting up to 10 s while another program (QGIS) holds
+ * the file: updates the plot's row of candidates, sets besluit_gewijzigd
+ * to now, and appends the change to table besluiten_log (time, plot, old
+ * and new values, the weights in force, 'who' when not NULL).  Returns
+ * BP_OK; BP_ERR_USAGE for an unknown plot, a value out of its enumeration
+ * or length, or a file that is not a bodnaarplot result (nothing written);
+ * BP_ERR_IO when the file stays locked or cannot be written.
+ */
+bp_status bp_decision_save(const char *gpkg, const char *plot_id, const bp_decision_edit *e, const char *who,
+                           bp_ctx *ctx);
+/* Undoes the last logged change of plot 'plot_id' (of any plot when NULL),
+ * logging the undo too.  BP_ERR_USAGE when there is nothing to undo. */
+bp_status bp_decision_undo(const char *gpkg, const char *plot_id, const char *who, bp_ctx *ctx);
+/* Reads the decisions of the GeoPackage into r (loaded from it), e.g. after
+ * edits in QGIS or by another server; the knock-outs of dropped plots
+ * follow at the next bp_result_rerank(). */
+bp_status bp_result_read_decisions(bp_result *r, const char *gpkg, bp_ctx *ctx);
+
+/* The decision on plot i: besluit, woningtype (-1: none), woningen (NaN:
+ * the capacity), and a text field by name ("partner_corporatie",
+ * "partner_zorg", "opmerking", "besluit_gewijzigd"; NULL when empty). */
+bp_besluit bp_result_besluit(const bp_result *r, size_t i);
+int bp_result_decision_type(const bp_result *r, size_t i);
+double bp_result_decision_homes(const bp_result *r, size_t i);
+const char *bp_result_decision_text(const bp_result *r, size_t i, const char *field);
+
+/*
+ * Proposes the programme: per gemeente and housing type, plots whose homes
+ * cover the gap — reserved plots of that type first, then the best by that
+ * type's score, each plot serving one type, chosen plots of one type at
+ * least program.min_spacing_m apart, never knocked-out or dropped plots —
+ * with the parameters of cfg (program.*).  Deterministic.  The outcome is
+ * kept in r (accessors below).
+ */
+bp_status bp_result_program(bp_result *r, const bp_config *cfg, bp_ctx *ctx);
+/* The type plot i serves in the programme (-1: none), its homes, and
+ * whether it was reserved by the table. */
+int bp_result_program_type(const bp_result *r, size_t i);
+double bp_result_program_homes(const bp_result *r, size_t i);
+int bp_result_program_reserved(const bp_result *r, size_t i);
+
+/* The gemeenten of a result: code, name, and per type the target (opgave),
+ * plans, realised, gap (NaN: unknown) and the homes programmed. */
+size_t bp_result_ngemeenten(const bp_result *r);
+const char *bp_result_gemeente_code(const bp_result *r, size_t g);
+const char *bp_result_gemeente_name(const bp_result *r, size_t g);
+double bp_result_gemeente_figure(const bp_result *r, size_t g, bp_type t, const char *figure);
+
 /*
  * Renders the QGIS project inside a GeoPackage written by bp_run() to a PNG
  * of width x height pixels (200-10000), with QGIS itself (python3-qgis must
