@@ -143,6 +143,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "map")) return map_command(argc, argv);
     if (!strcmp(cmd, "besluit")) return bp_cli_besluit(argc, argv);
     if (!strcmp(cmd, "rescore")) return bp_cli_rescore(argc, argv);
+    if (!strcmp(cmd, "program")) return bp_cli_program(argc, argv);
     if (strcmp(cmd, "score") && strcmp(cmd, "run")) {
         fprintf(stderr, "bodnaarplot: error: unknown command '%s' (commands: score, run, map)\n", cmd);
         return BP_ERR_USAGE;

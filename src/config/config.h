@@ -59,6 +59,12 @@ struct bp_config {
     int threads;                  /* 0 = number of cores */
     /* workshop */
     char *decisions_from;         /* import decisions from this result */
+    int program;                  /* propose the programme */
+    double min_spacing[BP_NTYPES];/* program.min_spacing_m.<type> */
+    double min_spacing_all;       /* --min-spacing: every type (NaN: unset) */
+    int program_greedy;           /* program.solver: 0 exact, 1 greedy */
+    double program_time_limit;
+    int program_max_candidates;
     /* output */
     char *output;
     int format;                   /* bp_format; BP_FMT_AUTO: from the output */

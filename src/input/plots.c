@@ -61,8 +61,15 @@ bp_status bp_plots_read(const bp_plots_opts *o, const bp_crs *crs, bp_geos *g, G
     if ((st = bp_result_alloc_plots(r, plots->n, ctx)) != BP_OK) return st;
     int numeric;
     if ((st = set_ids(o, plots, r, &numeric, ctx)) != BP_OK) return st;
+    if ((st = bp_result_alloc_points(r, ctx)) != BP_OK) return st;
     for (size_t i = 0; i < plots->n; i++) {
         r->fid[i] = plots->fid[i];
+        GEOSGeometry *pt = GEOSPointOnSurface_r(g->h, plots->geom[i]);
+        if (pt) {
+            GEOSGeomGetX_r(g->h, pt, &r->px[i]);
+            GEOSGeomGetY_r(g->h, pt, &r->py[i]);
+            GEOSGeom_destroy_r(g->h, pt);
+        }
         if (GEOSGeom_getDimensions_r(g->h, plots->geom[i]) == 2) {
             r->flags[i] |= BP_PLOT_POLYGON;
             GEOSArea_r(g->h, plots->geom[i], &r->area[i]);

@@ -7,9 +7,10 @@
  *   categories      names, one per line
  *   id_field        the id field (absent: feature ids)
  *   ids             the ids, NUL-terminated one after another
- *   fid, area, flags, gemeente, dist, count, attach
+ *   fid, area, flags, gemeente, dist, count, attach, px, py
  *                   per-plot arrays (little-endian int64, double, byte,
- *                   uint32, double, int32, double), in chunks "NAME#k" of
+ *                   uint32, double, int32, double, double: a point on
+ *                   each plot), in chunks "NAME#k" of
  *                   at most 64 MiB
  *   params          the score, gap and rank parameters and the filter,
  *                   "key=value" lines with 17 significant digits
@@ -171,6 +172,10 @@ bp_status bp_result_store(const bp_result *r, const char *gpkg, const char *what
     put_array(&w, "dist", r->dist, r->n * r->ncat * sizeof *r->dist);
     put_array(&w, "count", r->count, r->n * r->ncat * sizeof *r->count);
     if (r->attach) put_array(&w, "attach", r->attach, r->n * sizeof *r->attach);
+    if (r->px) {
+        put_array(&w, "px", r->px, r->n * sizeof *r->px);
+        put_array(&w, "py", r->py, r->n * sizeof *r->py);
+    }
     t.len = 0;
     params_text(r, &t);
     put(&w, "params", t.s, t.len);
@@ -418,6 +423,12 @@ static void read_plots(bp_result *r, reader *rd)
     free(probe);
     if (probe && rd->st == BP_OK && (rd->st = bp_result_alloc_attach(r, rd->ctx)) == BP_OK)
         get_array(rd, "attach", r->attach, n * sizeof *r->attach);
+    probe = get(rd, "px#0", &len, 1);
+    free(probe);
+    if (probe && rd->st == BP_OK && (rd->st = bp_result_alloc_points(r, rd->ctx)) == BP_OK) {
+        get_array(rd, "px", r->px, n * sizeof *r->px);
+        get_array(rd, "py", r->py, n * sizeof *r->py);
+    }
     if (rd->st == BP_OK && numeric) {
         r->id_num = malloc((n ? n : 1) * sizeof *r->id_num);
         if (!r->id_num) rd->st = bp_error(rd->ctx, BP_ERR_NOMEM, "out of memory");

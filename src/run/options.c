@@ -4,6 +4,7 @@
  */
 #include "run/run.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,6 +51,8 @@ bp_status bp_options_make(const bp_config *c, bp_options *o, bp_ctx *ctx)
     o->rank = (bp_rank_opts){(bp_type)c->profile};
     o->filter = c->filter;
     o->decisions_from = c->decisions_from;
+    o->program = c->program;
+    bp_options_program(c, &o->prog);
     o->write = (bp_write_opts){c->output, bp_config_format(c), c->overwrite, NULL};
     return BP_OK;
 }
@@ -79,4 +82,12 @@ void bp_options_for_result(const bp_config *c, const bp_result *r, bp_criterion 
     so->profile = (bp_type)c->profile;
     *go = (bp_gap_opts){c->gap_weight, (bp_type)c->profile};
     *ro = (bp_rank_opts){(bp_type)c->profile};
+}
+
+void bp_options_program(const bp_config *c, bp_program_opts *po)
+{
+    for (int t = 0; t < BP_NTYPES; t++) po->min_spacing_m[t] = isnan(c->min_spacing_all) ? c->min_spacing[t] : c->min_spacing_all;
+    po->exact = !c->program_greedy;
+    po->time_limit_s = c->program_time_limit;
+    po->max_pairs = (size_t)c->program_max_candidates;
 }

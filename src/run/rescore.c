@@ -74,6 +74,7 @@ bp_status bp_rescore(const char *gpkg, const bp_config *cfg, GDALProgressFunc pr
     if (!old_rank) st = bp_error(ctx, BP_ERR_NOMEM, "out of memory");
     else memcpy(old_rank, r->rank, r->n * sizeof *old_rank);
     if (st == BP_OK) st = bp_result_rerank(r, cfg, ctx);
+    if (st == BP_OK && cfg->program) st = bp_result_program(r, cfg, ctx);
 
     /* run_info: what changed */
     if (st == BP_OK) {

@@ -198,6 +198,28 @@ static bp_status rank_stages(bp_result *r, const bp_score_opts *so, const bp_gap
     return st;
 }
 
+/* ---- the programme ------------------------------------------------------------------ */
+
+static bp_status program_stage(bp_result *r, const bp_program_opts *po, bp_ctx *ctx)
+{
+    bp_program_stats ps;
+    if (!r->px) bp_warn(ctx, "the result has no plot locations: the programme ignores min_spacing_m");
+    bp_status st = bp_program_apply(r, po, &ps, ctx);
+    if (st != BP_OK) return st;
+    char v[128];
+    snprintf(v, sizeof v, "%zu gemeenten: %zu by the exact solver (%zu proven optimal), the rest greedy",
+             ps.greedy, ps.exact, ps.proven);
+    bp_kv_set(&r->info, "program.solved", v);
+    return BP_OK;
+}
+
+bp_status bp_result_program(bp_result *r, const bp_config *cfg, bp_ctx *ctx)
+{
+    bp_program_opts po;
+    bp_options_program(cfg, &po);
+    return program_stage(r, &po, ctx);
+}
+
 /* ---- write -------------------------------------------------------------------------- */
 
 static bp_status write_stage(pipeline *p, time_t started, bp_ctx *ctx)
@@ -217,6 +239,8 @@ static bp_status write_stage(pipeline *p, time_t started, bp_ctx *ctx)
     bp_kv_add(&info, "input.targets.source", p->o.targets);
     bp_info_result(&info, r);
     bp_info_warnings(&info, ctx);
+    for (size_t k = 0; k < r->info.n; k++) /* what the stages recorded */
+        if (!strncmp(r->info.key[k], "program.", 8)) bp_kv_set(&info, r->info.key[k], r->info.value[k]);
     bp_kv_clear(&r->info);
     r->info = info;
 
@@ -305,6 +329,7 @@ static bp_status run(pipeline *p, bp_summary *summary, bp_ctx *ctx)
     if ((st = carry_decisions(p, ctx)) != BP_OK) return st;
     if ((st = rank_stages(p->r, &p->o.score, &p->o.gap, &p->o.rank, ctx)) != BP_OK) return st;
     bp_debug_phase("scores", &p->phase);
+    if (p->o.program && (st = program_stage(p->r, &p->o.prog, ctx)) != BP_OK) return st;
     if ((st = write_stage(p, started, ctx)) != BP_OK) return st;
     if (summary) summarise(p, summary);
     return BP_OK;

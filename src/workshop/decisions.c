@@ -205,11 +205,11 @@ static bp_status create_trigger(sqlite3 *db, const char *what, bp_ctx *ctx)
     for (size_t k = 0; k < NLOGGED; k++)
         o += snprintf(sql + o, sizeof sql - (size_t)o,
                       "INSERT INTO besluiten_log(tijd, plot_id, veld, oud, nieuw, gewichten, door) SELECT "
-                      "strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', 'now'), NEW.plot_id, '%s', OLD.%s, NEW.%s, " WEIGHTS_SQL
+                      "strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', 'now'), NEW.plot_id, '%s', OLD.%s, NEW.%s, " WEIGHTS_SQL
                       ", COALESCE((SELECT door FROM bodnaarplot_who LIMIT 1), 'QGIS') WHERE OLD.%s IS NOT NEW.%s;",
                       logged[k], logged[k], logged[k], logged[k], logged[k]);
     snprintf(sql + o, sizeof sql - (size_t)o,
-             "UPDATE candidates SET besluit_gewijzigd = strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', 'now') "
+             "UPDATE candidates SET besluit_gewijzigd = strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', 'now') "
              "WHERE fid = NEW.fid; END;");
     char *err = NULL;
     if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
@@ -514,7 +514,7 @@ bp_status bp_decision_undo(const char *gpkg, const char *plot_id, const char *wh
         sqlite3_free(sql);
     }
     if (rc == BP_OK) {
-        char *sql = sqlite3_mprintf("UPDATE besluiten_log SET ongedaan = strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', 'now') "
+        char *sql = sqlite3_mprintf("UPDATE besluiten_log SET ongedaan = strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', 'now') "
                                     "WHERE tijd = %Q AND plot_id = %Q AND ongedaan IS NULL AND door IS NOT 'ongedaan "
                                     "maken'",
                                     tijd, pid);
