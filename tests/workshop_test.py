@@ -225,6 +225,23 @@ try:
            all((r[4] == "gedekt" and r[2] >= r[1] and r[3] == 0) or (r[4] or "").startswith("tekort") or
                r[4] == "gap onbekend" for r in gg), str(gg))
     report("program_covers_somewhere", any(r[4] == "gedekt" for r in gg), str(gg))
+    # ---- capacity of existing buildings ----------------------------------------------------------
+    kav = os.path.join(SRC, "examples", "zwolle", "kavels.gpkg")
+    bld = os.path.join(work, "gebouwen.gpkg")
+    subprocess.run(["ogr2ogr", "-f", "GPKG", bld, kav, "-nln", "kavels", "-sql",
+                    "SELECT *, CASE WHEN kavel_id = '%s' THEN 4 ELSE NULL END AS lagen, CASE WHEN kavel_id = '%s' "
+                    "THEN 77 ELSE NULL END AS woningen_eigen FROM kavels" % (top[0], top[1])], check=True)
+    cap = os.path.join(work, "cap.gpkg")
+    rc, err = run("run", PROJECT, "-o", cap, "-q", "--candidates", bld + "|layername=kavels", "--levels-field",
+                  "lagen", "--capacity-field", "woningen_eigen", "--floor-area-per-home", "80")
+    c = dict((r[0], r[1:]) for r in rows(cap, "SELECT plot_id, capacity_homes, area_m2 FROM candidates"))
+    base = dict((r[0], r[1]) for r in rows(out, "SELECT plot_id, capacity_homes FROM candidates"))
+    report("capacity_levels", rc == 0 and c[top[0]][0] == math.floor(c[top[0]][1] * 4 / 80 + 1e-9),
+           "%s %s" % (c.get(top[0]), err))
+    report("capacity_own_field", c[top[1]][0] == 77, str(c.get(top[1])))
+    report("capacity_density_elsewhere", c[top[2]][0] == base[top[2]], "%s %s" % (c.get(top[2]), base.get(top[2])))
+    rc, err = run("run", PROJECT, "-o", cap, "-q", "--overwrite", "--levels-field", "verdiepingen")
+    report("capacity_unknown_field", rc == 2 and "no field 'verdiepingen' for --levels-field" in err, err)
 finally:
     shutil.rmtree(work, ignore_errors=True)
 

@@ -39,6 +39,7 @@ typedef struct {
 struct bp_config {
     /* inputs */
     char *candidates, *id_field, *candidates_where, *filter;
+    char *capacity_field, *levels_field;
     char *gemeenten, *code_field, *name_field;
     char *targets;
     bp_category *cats;
@@ -54,6 +55,7 @@ struct bp_config {
     int profile;                  /* bp_type */
     double radius_m;
     double density;               /* homes per hectare */
+    double floor_area_per_home;   /* m² per home in buildings with storeys */
     double min_homes[BP_NTYPES];  /* knock-out below this capacity */
     double gap_weight;
     int threads;                  /* 0 = number of cores */

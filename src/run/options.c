@@ -33,7 +33,7 @@ bp_status bp_options_make(const bp_config *c, bp_options *o, bp_ctx *ctx)
         o->any_osm |= k->from_osm;
         o->crit[i] = k->crit;
     }
-    o->plots = (bp_plots_opts){c->candidates, c->id_field, c->candidates_where};
+    o->plots = (bp_plots_opts){c->candidates, c->id_field, c->candidates_where, c->capacity_field, c->levels_field};
     o->gemeenten = (bp_gemeenten_opts){c->gemeenten, c->code_field, c->name_field};
     o->targets = c->targets;
     o->crs = c->crs;
@@ -46,6 +46,7 @@ bp_status bp_options_make(const bp_config *c, bp_options *o, bp_ctx *ctx)
     o->score.crit = o->crit;
     memcpy(o->score.min_homes, c->min_homes, sizeof o->score.min_homes);
     o->score.density = c->density;
+    o->score.floor_area_per_home = c->floor_area_per_home;
     o->score.profile = (bp_type)c->profile;
     o->gap = (bp_gap_opts){c->gap_weight, (bp_type)c->profile};
     o->rank = (bp_rank_opts){(bp_type)c->profile};
@@ -79,6 +80,7 @@ void bp_options_for_result(const bp_config *c, const bp_result *r, bp_criterion 
     so->crit = crit;
     memcpy(so->min_homes, c->min_homes, sizeof so->min_homes);
     so->density = c->density;
+    so->floor_area_per_home = c->floor_area_per_home;
     so->profile = (bp_type)c->profile;
     *go = (bp_gap_opts){c->gap_weight, (bp_type)c->profile};
     *ro = (bp_rank_opts){(bp_type)c->profile};

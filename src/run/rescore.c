@@ -44,7 +44,8 @@ typedef struct {
 static void update_row(const char *key, const char *value, void *ud)
 {
     info_update *u = ud;
-    static const char *const prefixes[] = {"profile", "density_homes_per_ha", "gap_weight", "criteria.", "profiles."};
+    static const char *const prefixes[] = {"profile", "density_homes_per_ha", "floor_area_per_home_m2", "gap_weight",
+                                           "criteria.", "profiles."};
     int scoring = 0;
     for (size_t k = 0; k < sizeof prefixes / sizeof *prefixes; k++)
         scoring |= !strncmp(key, prefixes[k], strlen(prefixes[k]));

@@ -138,7 +138,7 @@ static bp_status distance_stage(pipeline *p, bp_ctx *ctx)
     if (st == BP_OK && p->o.use_network) st = network_distances(p, ctx);
     /* the filter needs the plots' attributes and geometry: now, while here */
     if (st == BP_OK && p->o.filter) {
-        bp_filter_input fin = {&p->plots, r, p->o.score.density};
+        bp_filter_input fin = {&p->plots, r, &p->o.score};
         st = bp_filter_eval(p->o.filter, &fin, r, ctx);
     }
     return st;
@@ -421,6 +421,7 @@ bp_config *bp_result_config(const bp_result *r)
     const bp_score_opts *so = &r->score_opts;
     c->profile = (int)r->rank_opts.profile;
     c->density = so->density;
+    c->floor_area_per_home = so->floor_area_per_home;
     c->gap_weight = r->gap_opts.gap_weight;
     c->radius_m = r->radius_m;
     memcpy(c->min_homes, so->min_homes, sizeof c->min_homes);
