@@ -148,6 +148,19 @@ try:
     report("killed_rerun_keeps_decisions", caught and open(kout, "rb").read() == snapshot
            and kept == [("gereserveerd", "blijft")], "caught %s, %s" % (caught, kept))
 
+    # ---- a decision made while a re-run writes is not lost ------------------------------------
+    pid1 = rows(kout, "SELECT plot_id FROM candidates LIMIT 1 OFFSET 5")[0][0]
+    p = subprocess.Popen([BIN] + BIG + ["-o", kout], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not tmp() and p.poll() is None:
+        time.sleep(0.005)
+    during = p.poll() is None and bool(tmp())
+    rc1, err1 = run("besluit", kout, pid1, "--besluit", "kansrijk", "--opmerking", "tijdens de run")
+    _, err = p.communicate()
+    kept = rows(kout, "SELECT besluit, opmerking FROM candidates WHERE plot_id = '%s'" % pid1)
+    report("decision_during_rerun_kept", p.returncode == 0 and rc1 == 0 and kept == [("kansrijk", "tijdens de run")],
+           "during the write %s, %s %s %s" % (during, kept, err1, err))
+
     # ---- an edit made in QGIS, in the embedded project, survives a re-run ---------------------
     try:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

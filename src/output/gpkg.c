@@ -812,6 +812,13 @@ bp_status bp_write(const bp_write_input *in, const bp_write_opts *o, GDALProgres
         bp_tmpfile_remove(tmp);
         bp_debug_phase("  write convert", &t);
     }
+    if (st == BP_OK && in->changed_meanwhile && in->changed_meanwhile(in->changed_ud)) {
+        /* the output changed since its decisions were read: start over */
+        if (in->again) *in->again = 1;
+        bp_tmpfile_remove(tmp);
+        if (conv[0]) unlink(conv);
+        return BP_OK;
+    }
     if (st == BP_OK && !is_db) st = bp_tmpfile_commit(is_gpkg ? tmp : conv, out, ctx);
     bp_debug_phase("  write commit", &t);
     if (st != BP_OK) {

@@ -34,6 +34,7 @@ typedef struct {
     struct timespec phase;
     const char *previous;        /* the output being replaced, when it holds decisions */
     bp_decisions gone;           /* decisions whose plot is gone */
+    uint64_t fingerprint;        /* of previous's decisions when read */
 } pipeline;
 
 /* A GDAL scaled progress for a stage: [lo, hi] of the run's progress. */
@@ -166,8 +167,19 @@ static bp_status carry_decisions(pipeline *p, bp_ctx *ctx)
 {
     const bp_write_opts *w = &p->o.write;
     bp_status st = bp_result_alloc_decisions(p->r, ctx);
+    bp_result *r = p->r;
+    for (size_t i = 0; st == BP_OK && i < r->n; i++) { /* from scratch: the files are the truth */
+        r->besluit[i] = BP_BESLUIT_OPEN;
+        r->dtype[i] = -1;
+        r->dhomes[i] = NAN;
+        for (int k = 0; k < BP_NDTEXT; k++) {
+            free(r->dtext[i * BP_NDTEXT + k]);
+            r->dtext[i * BP_NDTEXT + k] = NULL;
+        }
+    }
     if (st == BP_OK && w->format == BP_FMT_GPKG && w->overwrite && access(w->output, F_OK) == 0) {
         bp_decisions old = {0};
+        p->fingerprint = bp_decisions_fingerprint(w->output);
         st = bp_decisions_read(w->output, &old, ctx);
         if (st == BP_OK) {
             p->previous = w->output;
@@ -222,7 +234,14 @@ bp_status bp_result_program(bp_result *r, const bp_config *cfg, bp_ctx *ctx)
 
 /* ---- write -------------------------------------------------------------------------- */
 
-static bp_status write_stage(pipeline *p, time_t started, bp_ctx *ctx)
+/* Did anyone decide on the output while the run worked? */
+static int changed_meanwhile(void *ud)
+{
+    const pipeline *p = ud;
+    return p->previous && bp_decisions_fingerprint(p->previous) != p->fingerprint;
+}
+
+static bp_status write_stage(pipeline *p, time_t started, int *again, bp_ctx *ctx)
 {
     bp_result *r = p->r;
     bp_kv info = {0};
@@ -247,7 +266,8 @@ static bp_status write_stage(pipeline *p, time_t started, bp_ctx *ctx)
     bp_plot_reader pr = {0};
     bp_status st = bp_plot_reader_memory(&pr, &p->plots, ctx);
     bp_write_input in = {.r = r, .plots = &pr, .facilities = p->fac, .fac_sources = p->o.fac_source, .net = p->net,
-                         .vertex_dist = p->vertex_dist, .previous = p->previous, .gone = &p->gone};
+                         .vertex_dist = p->vertex_dist, .previous = p->previous, .gone = &p->gone,
+                         .changed_meanwhile = again ? changed_meanwhile : NULL, .changed_ud = p, .again = again};
     bp_write_opts wo = p->o.write;
     wo.srs = p->crs.target;
     void *sp = scale(p, 0.7, 1.0);
@@ -326,11 +346,19 @@ static bp_status run(pipeline *p, bp_summary *summary, bp_ctx *ctx)
 
     if ((st = read_stage(p, ctx)) != BP_OK) return st;
     if ((st = distance_stage(p, ctx)) != BP_OK) return st;
-    if ((st = carry_decisions(p, ctx)) != BP_OK) return st;
-    if ((st = rank_stages(p->r, &p->o.score, &p->o.gap, &p->o.rank, ctx)) != BP_OK) return st;
-    bp_debug_phase("scores", &p->phase);
-    if (p->o.program && (st = program_stage(p->r, &p->o.prog, ctx)) != BP_OK) return st;
-    if ((st = write_stage(p, started, ctx)) != BP_OK) return st;
+    /* decisions made in QGIS while the run worked are not lost: when the
+       output changed before the new file replaces it, read them again */
+    for (int round = 0;; round++) {
+        int again = 0;
+        if ((st = carry_decisions(p, ctx)) != BP_OK) return st;
+        if ((st = rank_stages(p->r, &p->o.score, &p->o.gap, &p->o.rank, ctx)) != BP_OK) return st;
+        bp_debug_phase("scores", &p->phase);
+        if (p->o.program && (st = program_stage(p->r, &p->o.prog, ctx)) != BP_OK) return st;
+        if ((st = write_stage(p, started, round < 5 ? &again : NULL, ctx)) != BP_OK) return st;
+        if (!again) break;
+        bp_warn(ctx, "%s: decisions changed during the run; they are read again", p->o.write.output);
+        bp_decisions_clear(&p->gone);
+    }
     if (summary) summarise(p, summary);
     return BP_OK;
 }

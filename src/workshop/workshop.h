@@ -36,6 +36,10 @@ void bp_decisions_clear(bp_decisions *ds);
  * without decision fields (an older result) gives none.  BP_ERR_DATA when
  * the file is not a readable result. */
 bp_status bp_decisions_read(const char *gpkg, bp_decisions *out, bp_ctx *ctx);
+/* A fingerprint of the decisions in 'gpkg' (its log's length and last
+ * change); 0 when it has none.  Two equal fingerprints: no decision was
+ * made in between. */
+uint64_t bp_decisions_fingerprint(const char *gpkg);
 /* Puts the decisions on the result's plots by plot id (allocating its
  * decision arrays); those whose plot is not in r go to *gone (when not
  * NULL), in order.  Returns BP_OK or BP_ERR_NOMEM. */
