@@ -223,7 +223,7 @@ static const keydef keys[] = {
      "radius for the facility counts n_<category>_<M>m", OFF(radius_m), NULL, 0},
     {"density_homes_per_ha", "--density", NULL, "N", K_NUMBER, 0.1, 1000, NULL, "60", ALL, "Scoring",
      "homes per hectare for the capacity", OFF(density), NULL, 0},
-    {"floor_area_per_home_m2", "--floor-area-per-home", NULL, "M2", K_NUMBER, 10, 1000, NULL, "85", ALL, "Scoring",
+    {"floor_area_per_home_m2", "--floor-area-per-home", NULL, "AREA", K_NUMBER, 10, 1000, NULL, "85", ALL, "Scoring",
      "gross floor area per home in buildings with storeys (--levels-field)", OFF(floor_area_per_home), NULL, 0},
     {"gap_weight", "--gap-weight", NULL, "W", K_NUMBER, 0, 1, NULL, "0.25", ALL, "Scoring",
      "0-1: how much the gemeente's gap weighs", OFF(gap_weight), NULL, 0},
@@ -235,12 +235,12 @@ static const keydef keys[] = {
      "a category scores 0 from this distance", 0, slot_zero, 0},
     {"criteria.<cat>.knockout_m", "--knockout", NULL, "CAT=M", K_NUMBER, 0, 100000, NULL, NULL, ALL, "Scoring",
      "knocked out beyond this distance to a category (0: never)", 0, slot_knockout, 0},
+    {"criteria.<cat>.decay", NULL, NULL, NULL, K_CHOICE, 0, 0, "linear|logistic", NULL, ALL, "Scoring",
+     "how the score falls from full_m to zero_m", 0, slot_decay, 0},
     {"weight.<cat>", "--weight", NULL, "CAT=W", K_NUMBER, 0, 1000, NULL, NULL, ALL, "Scoring",
      "weight of a category for the profile ranked, repeatable", 0, slot_weight_profile, 0},
     {"min_homes", "--min-homes", NULL, "N", K_NUMBER, 0, 100000, NULL, NULL, ALL, "Scoring",
      "knocked out below this capacity for the profile ranked", 0, slot_min_homes_profile, 0},
-    {"criteria.<cat>.decay", NULL, NULL, NULL, K_CHOICE, 0, 0, "linear|logistic", NULL, ALL, "Scoring",
-     "how the score falls from full_m to zero_m", 0, slot_decay, 0},
     {"profiles.<type>.min_homes", NULL, NULL, NULL, K_NUMBER, 0, 100000, NULL, NULL, ALL, "Scoring",
      "knocked out below this capacity in homes", 0, slot_min_homes, 0},
     {"profiles.<type>.weights.<cat>", NULL, NULL, NULL, K_NUMBER, 0, 1000, NULL, NULL, ALL, "Scoring",
@@ -384,6 +384,10 @@ static bp_status parse_into(const keydef *k, const char *key, void *slot, const 
         return store_string(slot, value, ctx);
     case K_NUMBER:
     case K_INTEGER:
+        if (k->type == K_NUMBER && !*value && !k->def && !k->slot) { /* unset */
+            *(double *)slot = NAN;
+            return BP_OK;
+        }
         if (!decimal(value, &v))
             return bp_error(ctx, BP_ERR_USAGE, "%s: %s must be a number, not '%s'", o, key, value);
         if (k->type == K_INTEGER && v != floor(v))
@@ -472,14 +476,38 @@ static bp_status check_parts(const keydef *k, char *const *parts, int n, const c
     return BP_OK;
 }
 
-/* The keys known under the same parent as an unknown key ("source,
- * id_field, ..."), into buf. */
-static void known_here(char *const *parts, int n, char *buf, size_t size)
+/* Keys that only stand for others on the command line (the profile in
+ * force): not listed. */
+static int alias_key(const keydef *k)
+{
+    return k->key && (!strcmp(k->key, "weight.<cat>") || !strcmp(k->key, "min_homes"));
+}
+
+/* Does some key have more than 'depth' parts, its first depth + 1 matching
+ * parts[0..depth]? */
+static int level_known(char *const *parts, int depth)
+{
+    for (size_t i = 0; i < NKEYS; i++) {
+        char kb[128], *pp[MAXPARTS];
+        int m = keys[i].key ? split_key(keys[i].key, kb, sizeof kb, pp) : 0;
+        int same = m > depth;
+        for (int d = 0; same && d <= depth; d++) same = pp[d][0] == '<' || !strcmp(pp[d], parts[d]);
+        if (same) return 1;
+    }
+    return 0;
+}
+
+/* Where an unknown key goes wrong: the first of its parts that no key has
+ * there (n when every part is known and the key stops short).  The names a
+ * key may have at that place ("source, id_field, ...") go into buf; none
+ * when the parts before it are a key that takes a value. */
+static int known_here(char *const *parts, int n, char *buf, size_t size)
 {
     buf[0] = '\0';
-    int depth = n - 1;
+    int depth = 0;
+    while (depth < n && level_known(parts, depth)) depth++;
     for (size_t i = 0; i < NKEYS; i++) {
-        if (!keys[i].key) continue;
+        if (!keys[i].key || alias_key(&keys[i])) continue;
         char kb[128], *pp[MAXPARTS];
         int m = split_key(keys[i].key, kb, sizeof kb, pp);
         int same = m > depth;
@@ -498,6 +526,7 @@ static void known_here(char *const *parts, int n, char *buf, size_t size)
         size_t o = strlen(buf);
         snprintf(buf + o, size - o, "%s%s", o ? ", " : "", pp[depth]);
     }
+    return depth;
 }
 
 static const keydef *find_key(const char *key, char *buf, size_t bufsize, char **parts, int *nparts)
@@ -532,13 +561,28 @@ bp_status bp_config_set(bp_config *c, const char *key, const char *value, const 
         if (n == 1 && !strcmp(parts[0], "facilities"))
             return bp_error(ctx, BP_ERR_USAGE, "%s: facilities needs a category, e.g. facilities.supermarkt", o);
         char known[1024];
-        known_here(parts, n, known, sizeof known);
+        int depth = known_here(parts, n, known, sizeof known);
+        if (!known[0]) { /* e.g. gemeenten.code_field.x */
+            size_t plen = 0;
+            for (int d = 0; d < depth; d++) plen += strlen(parts[d]) + (d ? 1 : 0);
+            return bp_error(ctx, BP_ERR_USAGE, "%s: unknown key '%s' (%.*s takes a value, not keys)", o, key,
+                            (int)plen, key);
+        }
         return bp_error(ctx, BP_ERR_USAGE, "%s: unknown key '%s' (known here: %s)", o, key, known);
     }
     bp_status st = check_parts(k, parts, n, key, origin, ctx);
     if (st != BP_OK) return st;
     if (!strcmp(k->key, "osm_facilities.<cat>") && !strchr(value, '='))
         return bp_error(ctx, BP_ERR_USAGE, "%s: %s takes \"key=value, key=value\", not '%s'", o, key, value);
+    /* check the value before finding its slot: the slot of a category key
+       creates the category, and a refused value leaves cfg unaltered */
+    if (k->type != K_STRING && k->type != K_PATH) {
+        union {
+            double d;
+            int i;
+        } scratch;
+        if ((st = parse_into(k, key, &scratch, value, origin, ctx)) != BP_OK) return st;
+    }
     void *slot = k->slot ? k->slot(c, parts, ctx) : (char *)c + k->off;
     if (!slot) return bp_ctx_status(ctx);
     if ((st = parse_into(k, key, slot, value, origin, ctx)) != BP_OK) return st;
@@ -739,8 +783,10 @@ static void list_key(const bp_config *c, const keydef *k, long only, kv_fn fn, v
                 snprintf(name + o, sizeof name - o, "%s%s", i ? "." : "", parts[i]);
             }
             const bp_category *cat = has_cat ? &c->cats[ci] : NULL;
+            /* a category from OpenStreetMap lists as "osm", the value that
+               sets it (with its osm_facilities tags listed further on) */
             if (cat && !strcmp(k->key, "facilities.<cat>.source") && cat->from_osm) {
-                fn(name, "osm (the network's OpenStreetMap file)", ud);
+                fn(name, "osm", ud);
                 continue;
             }
             if (cat && !strcmp(k->key, "osm_facilities.<cat>") && !cat->osm_tags) continue;
@@ -756,13 +802,6 @@ static void list_key(const bp_config *c, const keydef *k, long only, kv_fn fn, v
 static int per_category_only(const keydef *k)
 {
     return k->key && strstr(k->key, "<cat>") && !strstr(k->key, "<type>");
-}
-
-/* Keys that only stand for others on the command line (the profile in
- * force): not listed. */
-static int alias_key(const keydef *k)
-{
-    return k->key && (!strcmp(k->key, "weight.<cat>") || !strcmp(k->key, "min_homes"));
 }
 
 void bp_config_foreach(const bp_config *c, kv_fn fn, void *ud)

@@ -46,8 +46,8 @@ typedef struct {
     const bp_criterion *crit;        /* ncat, in the result's category order */
     double min_homes[BP_NTYPES];     /* knocked out below this capacity */
     double density;                  /* homes per hectare, for plots of land */
-    double floor_area_per_home;      /* m² gross floor area per home, for buildings with storeys */
     bp_type profile;                 /* the knock-outs are the profile's */
+    double floor_area_per_home;      /* m² gross floor area per home, for buildings with storeys */
 } bp_score_opts;
 
 /* Options of the gap stage (gap/gap.c). */
