@@ -27,26 +27,7 @@ import sys
 import tempfile
 import time
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="bp-qgis-xdg-"))
-
-SKIP = 77
-failures = []
-
-
-def check(cond, msg):
-    print(("ok   " if cond else "FAIL ") + msg)
-    if not cond:
-        failures.append(msg)
-
-
-def installable(pkg):
-    try:
-        out = subprocess.run(["apt-cache", "policy", pkg], capture_output=True, text=True).stdout
-    except OSError:
-        return False
-    return "Candidate:" in out and "Candidate: (none)" not in out
-
+from qgis_testlib import check, failures, no_qgis
 
 try:
     from qgis.core import (QgsApplication, QgsProject, QgsVectorLayer, QgsMapSettings,
@@ -54,11 +35,7 @@ try:
     from qgis.PyQt.QtCore import QSize
     from qgis.PyQt.QtGui import QColor, QImage
 except ImportError as e:
-    if installable("python3-qgis"):
-        print("FAIL python3-qgis can be installed here but is not: run scripts/setup.sh --test (%s)" % e)
-        sys.exit(1)
-    print("SKIPPED: QGIS cannot be installed on this system (no python3-qgis package): %s" % e)
-    sys.exit(SKIP)
+    no_qgis(e)
 
 VIRIDIS = ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"]
 

@@ -5,7 +5,8 @@
  *     aliases of layers/NAME.yaml, the facility categories of the run);
  *   - a QGIS project (table qgis_projects): every layer in a sensible order,
  *     styled, with Dutch titles and field descriptions, zoomed to the
- *     candidates; a .qgz (zip of the .qgs XML) stored as hex text.
+ *     candidates, over PDOK's basemap for results in the Netherlands; a .qgz
+ *     (zip of the .qgs XML) stored as hex text.
  * The table layouts are those QGIS 3.22 reads (see the notes in README,
  * "QGIS").  XML is handled with GDAL's CPL minixml, the zip with GDAL's CPL
  * zip writer.

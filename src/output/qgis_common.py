@@ -11,7 +11,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("XDG_RUNTIME_DIR", _tmp)
 try:
     from qgis.core import (QgsApplication, QgsProject, QgsMapSettings, QgsMapRendererParallelJob,
-                           QgsRectangle, QgsNetworkAccessManager, QgsVectorLayer, QgsFeatureRequest)
+                           QgsRectangle, QgsNetworkAccessManager, QgsVectorLayer, QgsFeatureRequest, QgsDataProvider)
     from qgis.PyQt.QtCore import QSize, Qt, QRectF
     from qgis.PyQt.QtGui import QColor, QPainter, QFont
 except ImportError as e:
@@ -53,6 +53,13 @@ def open_project(gpkg):
     if not p.read("geopackage:%s?projectName=bodnaarplot" % os.path.abspath(gpkg)):
         sys.stderr.write("%s: no bodnaarplot project inside (%s)\n" % (gpkg, p.error()))
         sys.exit(2)
+    # a renamed or copied GeoPackage: its layers are sought under the old
+    # name (sources are relative to the file); point them at this file
+    for l in p.mapLayers().values():
+        if l.providerType() == "ogr" and not l.isValid() and "layername=" in l.source():
+            opts = QgsDataProvider.ProviderOptions()
+            l.setDataSource("%s|layername=%s" % (os.path.abspath(gpkg), layer_name(l)), l.name(), "ogr", opts,
+                            True)  # and its style, the default one the GeoPackage holds
     return app, p, online
 
 
