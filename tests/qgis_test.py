@@ -105,7 +105,7 @@ def check_project(gpkg, png):
     all_layers = list(p.mapLayers().values())
     layers = [l for l in all_layers if l.providerType() == "ogr"]
     names = sorted(l.source().split("layername=")[-1] for l in layers)
-    check(names == ["candidates", "facilities", "gemeente_gap", "run_info"],
+    check(names == ["besluiten_log", "besluiten_vervallen", "candidates", "facilities", "gemeente_gap", "run_info"],
           "project has every layer (%s)" % names)
     check(all(l.isValid() for l in layers), "every project layer is valid")
     check_basemap(p)

@@ -337,7 +337,8 @@ def figures_rows(g):
         rows.append([TYPE_NL[t], number(value(g, "opgave_" + t)), number(value(g, "plannen_" + t)),
                      number(value(g, "gerealiseerd_" + t)), number(value(g, "gap_" + t)),
                      number(value(g, "programmed_" + t)) if has_programme else "\u2014",
-                     (remaining if isinstance(remaining, str) else number(remaining)) if has_programme else "\u2014"])
+                     (remaining if isinstance(remaining, str) else number(remaining)) if has_programme else "\u2014",
+                     str(value(g, "programma_" + t) or "")])
     return rows
 
 
@@ -353,8 +354,10 @@ def plot_rows(code):
         pid = str(value(r, "plot_id"))
         f = by_id.get(pid)
         listed.add(pid)
-        besluit = decision(f, "besluit")
-        status = "gereserveerd" if besluit == "gereserveerd" else "voorgesteld"
+        reserved = value(r, "gereserveerd")  # the programme's own flag, else the table's decision
+        if reserved is None:
+            reserved = decision(f, "besluit") == "gereserveerd"
+        status = "gereserveerd" if reserved else "voorgesteld"
         if f is not None:
             marked.append((f, status))
         share = value(r, "aandeel_gap")
@@ -432,8 +435,8 @@ for g in gemeenten:
     legends(page, M + 108, extra)
     label(page, "Opgave en programma per woningtype (woningen)", M, M + 130, W - 2 * M, 6, 10.5, True)
     table(page, M, M + 137, W - 2 * M, 27, ["Woningtype", "Opgave", "Plannen", "Gerealiseerd", "Tekort",
-                                            "Geprogrammeerd", "Resterend"],
-          [24, 15, 15, 22, 15, 32, 57], figures_rows(g), 8)
+                                            "Geprogrammeerd", "Resterend", "Toelichting"],
+          [22, 14, 14, 21, 14, 27, 18, 50], figures_rows(g), 8)
     label(page, what, M, M + 168, W - 2 * M, 6, 10.5, True)
     top_y = M + 175
     first_h, more_h = H - M - 12 - top_y, H - 2 * M - 22
