@@ -15,6 +15,7 @@ checks with the QGIS API that
     colours;
   - the PDOK basemap is the bottom layer, checked, WMTS in RD (loaded only
     online; offline `bodnaarplot map` draws without it, without waiting);
+    pointed at a local stand-in for PDOK it loads and draws its tiles;
   - a run with a walking network (Monaco) shows its streets thin and grey,
     with the walking distances as a second style.
 Exit 77 (skipped) only where QGIS cannot be installed (no python3-qgis
@@ -38,6 +39,7 @@ except ImportError as e:
     no_qgis(e)
 
 VIRIDIS = ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"]
+TILE_COLOUR = "#6a9fd4"
 
 
 def run_example(exe, src, tmp):
@@ -172,6 +174,107 @@ def check_basemap(p):
     print("     basemap %s here" % ("loaded" if base[0].layer().isValid() else "unavailable (offline)"))
 
 
+def fake_wmts():
+    """A local stand-in for PDOK's WMTS: capabilities with layer grijs in
+    tile matrix set EPSG:28992 (the RD tiling of PDOK), every tile one
+    colour.  Returns the server (shut it down) and its base URL."""
+    import http.server
+    import threading
+    from qgis.PyQt.QtCore import QBuffer, QByteArray, QIODevice
+    img = QImage(256, 256, QImage.Format_ARGB32)
+    img.fill(QColor(TILE_COLOUR))
+    data = QByteArray()
+    buf = QBuffer(data)
+    buf.open(QIODevice.WriteOnly)
+    img.save(buf, "PNG")
+    tile = bytes(data)
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+    url = "http://127.0.0.1:%d/wmts" % srv.server_address[1]
+    matrices = "".join(
+        "<TileMatrix><ows:Identifier>%d</ows:Identifier><ScaleDenominator>%f</ScaleDenominator>"
+        "<TopLeftCorner>-285401.92 903401.92</TopLeftCorner><TileWidth>256</TileWidth><TileHeight>256</TileHeight>"
+        "<MatrixWidth>%d</MatrixWidth><MatrixHeight>%d</MatrixHeight></TileMatrix>"
+        % (z, 3440.64 / 2 ** z / 0.00028, 2 ** z, 2 ** z) for z in range(15))
+    op = ('<ows:Operation name="%s"><ows:DCP><ows:HTTP><ows:Get xlink:href="' + url + '?"><ows:Constraint '
+          'name="GetEncoding"><ows:AllowedValues><ows:Value>KVP</ows:Value></ows:AllowedValues></ows:Constraint>'
+          '</ows:Get></ows:HTTP></ows:DCP></ows:Operation>')
+    caps = ('<?xml version="1.0" encoding="UTF-8"?><Capabilities xmlns="http://www.opengis.net/wmts/1.0" '
+            'xmlns:ows="http://www.opengis.net/ows/1.1" xmlns:xlink="http://www.w3.org/1999/xlink" version="1.0.0">'
+            '<ows:ServiceIdentification><ows:Title>stand-in</ows:Title><ows:ServiceType>OGC WMTS</ows:ServiceType>'
+            '<ows:ServiceTypeVersion>1.0.0</ows:ServiceTypeVersion></ows:ServiceIdentification>'
+            '<ows:OperationsMetadata>' + op % "GetCapabilities" + op % "GetTile" + '</ows:OperationsMetadata>'
+            '<Contents><Layer><ows:Title>grijs</ows:Title><ows:Identifier>grijs</ows:Identifier>'
+            '<ows:WGS84BoundingBox><ows:LowerCorner>-1.6 48.0</ows:LowerCorner><ows:UpperCorner>12.0 56.1'
+            '</ows:UpperCorner></ows:WGS84BoundingBox><Style isDefault="true"><ows:Identifier>default'
+            '</ows:Identifier></Style><Format>image/png</Format><TileMatrixSetLink><TileMatrixSet>EPSG:28992'
+            '</TileMatrixSet></TileMatrixSetLink></Layer><TileMatrixSet><ows:Identifier>EPSG:28992</ows:Identifier>'
+            '<ows:SupportedCRS>urn:ogc:def:crs:EPSG::28992</ows:SupportedCRS>' + matrices +
+            '</TileMatrixSet></Contents></Capabilities>').encode()
+    seen = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            seen.append(self.path)
+            body, kind = (caps, "application/xml") if "GetCapabilities" in self.path else (tile, "image/png")
+            self.send_response(200)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+    srv.RequestHandlerClass = Handler
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv, url, seen
+
+
+def check_basemap_online(gpkg, tmp):
+    """The online path: the project's basemap layer, its URL pointed at a
+    local stand-in for PDOK, loads as a WMTS layer and draws its tiles."""
+    import sqlite3
+    import zipfile
+    import io
+    srv, url, seen = fake_wmts()
+    try:
+        copy = os.path.join(tmp, "online", os.path.basename(gpkg))
+        os.makedirs(os.path.dirname(copy))
+        shutil.copy(gpkg, copy)
+        con = sqlite3.connect(copy)
+        content = con.execute("SELECT content FROM qgis_projects").fetchone()[0]
+        content = content.decode() if isinstance(content, bytes) else content
+        zin = zipfile.ZipFile(io.BytesIO(bytes.fromhex(content)))
+        name = zin.namelist()[0]
+        qgs = zin.read(name).decode().replace("https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0", url)
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+            zout.writestr(name, qgs)
+        con.execute("UPDATE qgis_projects SET content = ?", (out.getvalue().hex(),))
+        con.commit()
+        con.close()
+        p = QgsProject.instance()
+        check(p.read("geopackage:%s?projectName=bodnaarplot" % copy), "online: project loads")
+        base = [n.layer() for n in p.layerTreeRoot().findLayers() if n.layer() and n.layer().providerType() == "wms"]
+        check(len(base) == 1 and base[0].isValid(), "online: the basemap loads as a valid WMTS layer")
+        if base and base[0].isValid():
+            ms = QgsMapSettings()
+            ms.setLayers(base)
+            ms.setDestinationCrs(p.crs())
+            ms.setOutputSize(QSize(400, 300))
+            ms.setExtent(QgsRectangle(p.viewSettings().defaultViewExtent()))
+            job = QgsMapRendererParallelJob(ms)
+            job.start()
+            job.waitForFinished()
+            got = QColor(job.renderedImage().pixel(200, 150)).name()
+            tiles = [s for s in seen if "GetTile" in s]
+            check(got == TILE_COLOUR and tiles and all("LAYER=grijs" in t and "TILEMATRIXSET=EPSG:28992" in t.upper()
+                                                        for t in tiles),
+                  "online: the basemap draws tiles of layer grijs in EPSG:28992 (%s, %d tiles)" % (got, len(tiles)))
+        p.clear()
+    finally:
+        srv.shutdown()
+
+
 def check_network_project(exe, src, tmp):
     """A run with a walking network: its streets are thin grey context,
     shown, with the walking distances as a second style; outside the
@@ -215,10 +318,12 @@ def main():
     tmp = tempfile.mkdtemp(prefix="bp-qgis-")
     try:
         gpkg = run_example(exe, src, tmp)
-        app = QgsApplication([], False)
+        # a profile of its own: no settings or network cache of this user's QGIS
+        app = QgsApplication([], False, os.path.join(tmp, "profile"))
         app.initQgis()
         check_layers(gpkg)
         check_project(gpkg, os.path.join(tmp, "project.png"))
+        check_basemap_online(gpkg, tmp)
         if os.environ.get("BP_KEEP_RENDER"):
             shutil.copy(os.path.join(tmp, "project.png"), os.environ["BP_KEEP_RENDER"])
         QgsProject.instance().clear()

@@ -101,7 +101,8 @@ static int map_command(int argc, char **argv)
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             printf("Usage: bodnaarplot map OUT.gpkg -o MAP.png [--size 1600x1000]\n\n"
                    "Renders the QGIS project inside a bodnaarplot GeoPackage (the top candidates over\n"
-                   "the gemeente gap, with title and legend) to PNG, with QGIS (python3-qgis).\n");
+                   "the network's streets and the gemeente gap, with title and legend; over the PDOK\n"
+                   "basemap when service.pdok.nl answers) to PNG, with QGIS (python3-qgis).\n");
             return 0;
         }
         if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) && i + 1 < argc) png = argv[++i];
