@@ -130,6 +130,12 @@ def main():
               "--top 40: all %d plots listed over continuation pages (lost: %s)" % (len(want), lost[:5]))
         check("vervolg" in pdf_text(pdf40), "continuation pages say so")
 
+        # a temporary file of a killed run is removed by the next
+        stale = os.path.join(tmp, ".werksessie.pdf.bodnaarplot-tmp-999999999-1.pdf")
+        open(stale, "w").close()
+        r = report(exe, gpkg, pdf, "--overwrite")
+        check(r.returncode == 0 and not os.path.exists(stale), "a killed run's temporary file is cleaned up")
+
         # the overwrite rule
         r = report(exe, gpkg, pdf)
         check(r.returncode == 2 and "--overwrite" in r.stderr, "an existing PDF is refused without --overwrite")

@@ -3,8 +3,8 @@
  * after qgis_common.py; scripts/embed.cmake) with Debian's python3 and
  * python3-qgis, in a child process: the library itself never links QGIS.
  * The script writes a hidden temporary file beside the output, which is
- * renamed into place only when the script succeeded; its last line on
- * stderr becomes the error.  Exit codes of the scripts: 0 done, 2 not a
+ * renamed into place only when the script succeeded (one left by a killed
+ * run is removed by the next); its last line on stderr becomes the error.  Exit codes of the scripts: 0 done, 2 not a
  * bodnaarplot GeoPackage (or nothing to show), 3 cannot write, 4 no QGIS.
  */
 #include "output/output.h"
@@ -61,6 +61,7 @@ bp_status bp_pyrun(const char *name, const char *gpkg, const char *out, const ch
     const char *common = bp_embedded_script("qgis_common"), *body = bp_embedded_script(name);
     if (!common || !body) return bp_error(ctx, BP_ERR_NOMEM, "the %s script is not built in", name);
     char tmp[PATH_MAX];
+    bp_tmpfile_cleanup_stale(out); /* left by a killed run */
     if (bp_tmpfile_name(out, NULL, ext, tmp, sizeof tmp) != 0)
         return bp_error(ctx, BP_ERR_USAGE, "%s: path too long", out);
     char *program = bp_strfmt("%s\n%s", common, body);
