@@ -343,6 +343,30 @@ double bp_result_gemeente_figure(const bp_result *r, size_t g, bp_type t, const 
  */
 bp_status bp_map_render(const char *gpkg, const char *png, int width, int height, bp_ctx *ctx);
 
+/* Options of bp_report_render(); NULL gives the defaults (all zero). */
+typedef struct {
+    int overwrite; /* replace an existing PDF (never the GeoPackage itself) */
+    int top;       /* plots listed per gemeente without programme or reservations; 0: 10 */
+} bp_report_options;
+
+/*
+ * Renders the handout of a workshop (werksessie) for the
+ * volkshuisvestingsprogramma from a GeoPackage written by bp_run() to a PDF
+ * (A4), with a QGIS print layout, in Dutch: an overview page, then per
+ * gemeente its map (the candidates over streets, gemeente outlines and,
+ * when PDOK can be reached, the basemap, zoomed to the gemeente's plots),
+ * its figures per housing type (target, plans, realised, gap, programmed,
+ * remaining) and its programmed and reserved plots with partners, reasons
+ * and notes; the 'top' best-ranked plots where the result has no programme
+ * or reservations.  QGIS runs as for bp_map_render().  The PDF is written
+ * to a temporary file beside 'pdf' and renamed into place; on failure
+ * nothing is left and an existing PDF is unaltered.  BP_ERR_USAGE when
+ * 'pdf' exists without overwrite, is the GeoPackage, or QGIS is missing;
+ * BP_ERR_DATA when the file is not a bodnaarplot result; BP_ERR_IO when
+ * writing failed.
+ */
+bp_status bp_report_render(const char *gpkg, const char *pdf, const bp_report_options *options, bp_ctx *ctx);
+
 /* Versions of bodnaarplot and the libraries it runs on, one per line, as
  * "name version\n", into buf (truncated to size); returns the length the
  * whole text needs.  512 bytes are enough. */

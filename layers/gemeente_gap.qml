@@ -327,8 +327,8 @@
       </callout>
     </settings>
   </labeling>
-  <blendMode>0</blendMode>
+  <blendMode>6</blendMode>
   <featureBlendMode>0</featureBlendMode>
-  <layerOpacity>0.85</layerOpacity>
+  <layerOpacity>0.75</layerOpacity>
   <layerGeometryType>2</layerGeometryType>
 </qgis>

@@ -23,8 +23,8 @@ from qgis.core import (QgsApplication, QgsVectorLayer, QgsGraduatedSymbolRendere
                        QgsPalLayerSettings, QgsTextFormat, QgsTextBufferSettings,
                        QgsRuleBasedLabeling, QgsVectorLayerSimpleLabeling, QgsMapLayer,
                        QgsUnitTypes, QgsProperty, QgsSymbolLayer, QgsWkbTypes,
-                       QgsCentroidFillSymbolLayer)
-from qgis.PyQt.QtGui import QColor, QFont
+                       QgsCentroidFillSymbolLayer, QgsSingleSymbolRenderer)
+from qgis.PyQt.QtGui import QColor, QFont, QPainter
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "layers")
 VIRIDIS = ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"]
@@ -105,7 +105,9 @@ def gemeente_gap(gpkg):
         ranges.append(QgsRendererRange(lo, hi, s, "tekort %d – %d%%" % (lo * 100, hi * 100)))
     r = QgsGraduatedSymbolRenderer("gap_share_{profile}", ranges)
     l.setRenderer(r)
-    l.setOpacity(0.85)
+    # multiplied over what lies below: the basemap and its names show through the choropleth
+    l.setBlendMode(QPainter.CompositionMode_Multiply)
+    l.setOpacity(0.75)
     s = QgsPalLayerSettings()
     s.fieldName = ("\"gemeente_naam\" || '\\n' || coalesce('tekort ' || "
                    "format_number(\"gap_share_{profile}\" * 100, 0) || '%', 'tekort onbekend')")
@@ -129,8 +131,16 @@ def facilities(gpkg):
 
 
 def walk_network(gpkg):
+    """Two styles.  walk_network.qml, the default: the streets as thin grey
+    context under the plots (the network is the street map the run walked).
+    walk_network_looplengte.qml, an alternative style of the project layer
+    (Layer Properties > Styles): streets coloured by walking distance to the
+    nearest supermarket."""
     # the network layer may not be in OUT.gpkg yet: a memory layer with its fields
     l = QgsVectorLayer("MultiLineString?crs=EPSG:28992&field=dist_supermarkt_m:double", "walk_network", "memory")
+    l.setRenderer(QgsSingleSymbolRenderer(QgsLineSymbol.createSimple(
+        {"color": "#8c8c8c", "width": "0.2", "capstyle": "round", "joinstyle": "round"})))
+    save(l, "walk_network")
     ranges = []
     bounds = [(0, 250), (250, 500), (500, 750), (750, 1000), (1000, 100000)]
     for i, (lo, hi) in enumerate(bounds):
@@ -138,7 +148,7 @@ def walk_network(gpkg):
         label = "%d – %d m" % (lo, hi) if hi < 100000 else "meer dan %d m" % lo
         ranges.append(QgsRendererRange(lo, hi, s, label))
     l.setRenderer(QgsGraduatedSymbolRenderer("dist_supermarkt_m", ranges))
-    save(l, "walk_network")
+    save(l, "walk_network_looplengte")
 
 
 def main():

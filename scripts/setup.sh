@@ -4,7 +4,9 @@
 #                             SpatiaLite, libyaml, readosm, GDAL's tools
 #   scripts/setup.sh --test   also what the tests use: cmocka, sqlite3, the
 #                             GDAL Python bindings, QGIS (python3-qgis,
-#                             qgis-providers) for tests/qgis_test.py,
+#                             qgis-providers) for tests/qgis_test.py and
+#                             tests/report_test.py, poppler-utils (pdftoppm,
+#                             pdftotext) for the latter,
 #                             PostgreSQL and PostGIS for tests/postgis_test.sh
 # Runs apt-get through sudo when not root; does nothing when all is there.
 set -euo pipefail
@@ -14,7 +16,7 @@ pkgs=(build-essential cmake pkg-config
       libspatialite-dev libsqlite3-dev libyaml-dev libreadosm-dev coinor-libcbc-dev)
 if [ "${1:-}" = "--test" ]; then
     pkgs+=(libcmocka-dev sqlite3 python3-gdal valgrind python3-networkx python3-shapely
-           python3-qgis qgis-providers
+           python3-qgis qgis-providers poppler-utils
            postgresql postgis postgresql-15-postgis-3)
 fi
 

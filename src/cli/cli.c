@@ -22,6 +22,7 @@ static void usage(FILE *f, const char *cmd)
                 "  bodnaarplot score --candidates SRC --facility CAT=SRC... --gemeenten SRC --targets CSV -o OUT.gpkg\n"
                 "  bodnaarplot run PROJECT.yaml [flags of score, which override the project file]\n"
                 "  bodnaarplot map OUT.gpkg -o MAP.png [--size 1600x1000]\n"
+                "  bodnaarplot report OUT.gpkg -o werksessie.pdf [--top 10] [--overwrite]\n"
                 "  bodnaarplot --version\n\n"
                 "'bodnaarplot score --help' lists every flag.\n"
                 "Exit codes: 0 done, 1 bad input data, 2 usage (flags, names, paths), 3 output I/O,\n"
@@ -100,7 +101,8 @@ static int map_command(int argc, char **argv)
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             printf("Usage: bodnaarplot map OUT.gpkg -o MAP.png [--size 1600x1000]\n\n"
                    "Renders the QGIS project inside a bodnaarplot GeoPackage (the top candidates over\n"
-                   "the gemeente gap, with title and legend) to PNG, with QGIS (python3-qgis).\n");
+                   "the network's streets and the gemeente gap, with title and legend; over the PDOK\n"
+                   "basemap when service.pdok.nl answers) to PNG, with QGIS (python3-qgis).\n");
             return 0;
         }
         if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) && i + 1 < argc) png = argv[++i];
@@ -118,6 +120,45 @@ static int map_command(int argc, char **argv)
     bp_ctx *ctx = bp_ctx_new();
     if (!ctx) return fail(BP_ERR_NOMEM, "out of memory");
     bp_status st = bp_map_render(gpkg, png, w, h, ctx);
+    int rc = st == BP_OK ? 0 : fail(st, bp_ctx_errmsg(ctx));
+    bp_ctx_free(ctx);
+    return rc;
+}
+
+/* bodnaarplot report OUT.gpkg -o werksessie.pdf [--top N] [--overwrite] */
+static int report_command(int argc, char **argv)
+{
+    const char *gpkg = NULL, *pdf = NULL;
+    bp_report_options o = {0, 0};
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            printf("Usage: bodnaarplot report OUT.gpkg -o werksessie.pdf [--top 10] [--overwrite]\n\n"
+                   "Writes the handout of a workshop (werksessie) as PDF, in Dutch, with QGIS (python3-qgis):\n"
+                   "per gemeente the map zoomed to its plots, target, plans, realised, gap, programmed and\n"
+                   "remaining per housing type, and the programmed and reserved plots with partners, reasons\n"
+                   "and notes (without a programme or reservations: the --top best-ranked plots).\n"
+                   "An existing PDF is replaced only with --overwrite.\n");
+            return 0;
+        }
+        if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && i + 1 < argc) pdf = argv[++i];
+        else if (!strcmp(a, "--overwrite")) o.overwrite = 1;
+        else if (!strcmp(a, "--top") && i + 1 < argc) {
+            char *end;
+            long n = strtol(argv[++i], &end, 10);
+            if (*end || n < 1 || n > 1000) return fail(BP_ERR_USAGE, "--top takes a number of plots, 1 to 1000");
+            o.top = (int)n;
+        } else if (a[0] != '-' && !gpkg) gpkg = a;
+        else {
+            char msg[300];
+            snprintf(msg, sizeof msg, "unknown argument '%s' (bodnaarplot report OUT.gpkg -o werksessie.pdf)", a);
+            return fail(BP_ERR_USAGE, msg);
+        }
+    }
+    if (!gpkg || !pdf) return fail(BP_ERR_USAGE, "report needs a GeoPackage and -o werksessie.pdf");
+    bp_ctx *ctx = bp_ctx_new();
+    if (!ctx) return fail(BP_ERR_NOMEM, "out of memory");
+    bp_status st = bp_report_render(gpkg, pdf, &o, ctx);
     int rc = st == BP_OK ? 0 : fail(st, bp_ctx_errmsg(ctx));
     bp_ctx_free(ctx);
     return rc;
@@ -141,11 +182,12 @@ int main(int argc, char **argv)
         return 0;
     }
     if (!strcmp(cmd, "map")) return map_command(argc, argv);
+    if (!strcmp(cmd, "report")) return report_command(argc, argv);
     if (!strcmp(cmd, "besluit")) return bp_cli_besluit(argc, argv);
     if (!strcmp(cmd, "rescore")) return bp_cli_rescore(argc, argv);
     if (!strcmp(cmd, "program")) return bp_cli_program(argc, argv);
     if (strcmp(cmd, "score") && strcmp(cmd, "run")) {
-        fprintf(stderr, "bodnaarplot: error: unknown command '%s' (commands: score, run, map)\n", cmd);
+        fprintf(stderr, "bodnaarplot: error: unknown command '%s' (commands: score, run, rescore, program, besluit, map, report)\n", cmd);
         return BP_ERR_USAGE;
     }
     int is_run = !strcmp(cmd, "run");

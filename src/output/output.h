@@ -144,6 +144,20 @@ bp_status bp_tmpfile_commit(const char *tmp, const char *output, bp_ctx *ctx);
 /* Removes temporary files of earlier runs on 'output' whose process is gone. */
 void bp_tmpfile_cleanup_stale(const char *output);
 
+/* ---- pyrun.c: the QGIS scripts (map.py, report.py) ------------------------ */
+
+/* Checks the paths of a rendering: gpkg readable, out not gpkg itself nor a
+ * directory, and out absent unless overwrite.  BP_ERR_USAGE naming the file. */
+bp_status bp_pyrun_check(const char *gpkg, const char *out, int overwrite, bp_ctx *ctx);
+/* Runs the embedded script 'name' (after qgis_common.py) with python3 as
+ * NAME.py GPKG TMP ARGS... (args NULL-terminated, may be NULL); TMP is a
+ * hidden temporary name beside 'out' ending in 'ext', renamed to 'out' when
+ * the script succeeds and removed otherwise.  BP_ERR_USAGE without QGIS,
+ * BP_ERR_DATA for a GeoPackage the script cannot show, BP_ERR_IO when
+ * writing failed; the message is the script's last line on stderr. */
+bp_status bp_pyrun(const char *name, const char *gpkg, const char *out, const char *ext, char *const *args,
+                   bp_ctx *ctx);
+
 /* ---- qgis.c: QGIS styles and the QGIS project inside the GeoPackage ------- */
 
 /* Name of the QGIS project stored in every output GeoPackage. */

@@ -5,7 +5,8 @@
  *     aliases of layers/NAME.yaml, the facility categories of the run);
  *   - a QGIS project (table qgis_projects): every layer in a sensible order,
  *     styled, with Dutch titles and field descriptions, zoomed to the
- *     candidates; a .qgz (zip of the .qgs XML) stored as hex text.
+ *     candidates, over PDOK's basemap for results in the Netherlands; a .qgz
+ *     (zip of the .qgs XML) stored as hex text.
  * The table layouts are those QGIS 3.22 reads (see the notes in README,
  * "QGIS").  XML is handled with GDAL's CPL minixml, the zip with GDAL's CPL
  * zip writer.
@@ -26,8 +27,31 @@
 /* Layers of the project, top of the legend first; others follow. */
 static const char *const layer_order[] = {"programma", "candidates", "facilities", "walk_network", "gemeente_gap", "run_info",
                                           "besluiten_log", "besluiten_vervallen"};
-/* Layers shown unchecked (too dense for a first look). */
-static const char *const hidden_layers[] = {"walk_network"};
+/* Layers shown unchecked (too dense for a first look); none today: the
+ * walking network is the street map under the plots. */
+static const char *const hidden_layers[] = {NULL};
+/* Further styles of a layer, switchable in QGIS (Layer Properties > Styles,
+ * or the layer's context menu): the layer's default style (layers/NAME.qml)
+ * is the first, named default_title; the others are layers/QML.qml, offered
+ * when the layer has field 'needs'. */
+static const struct {
+    const char *layer, *default_title, *qml, *title, *needs;
+} alt_styles[] = {
+    {"walk_network", "Straten (grijs)", "walk_network_looplengte", "Looplengte tot supermarkt", "dist_supermarkt_m"},
+};
+
+/* The national basemap, PDOK BRT-Achtergrondkaart (Kadaster), grey
+ * variant, as WMTS in RD New (tile matrix set EPSG:28992), the data source
+ * QGIS itself writes for it (Layer > Add WMS/WMTS Layer, or the PDOK
+ * services plugin).  QGIS reads the service's capabilities when it loads
+ * the layer: offline the layer is unavailable and draws nothing, the rest
+ * of the project is unaffected. */
+#define BASEMAP_ID "brt_achtergrondkaart_grijs"
+#define BASEMAP_TITLE "Achtergrondkaart (PDOK BRT, grijs)"
+#define BASEMAP_SOURCE                                                                                 \
+    "contextualWMSLegend=0&crs=EPSG:28992&dpiMode=7&featureCount=10&format=image/png&layers=grijs"   \
+    "&styles=default&tileMatrixSet=EPSG:28992"                                                       \
+    "&url=https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0?request%3DGetCapabilities%26service%3DWMTS"
 
 static const char *qml_template(const char *name)
 {
@@ -79,6 +103,12 @@ static CPLXMLNode *element(CPLXMLNode *parent, const char *name)
 static void attr(CPLXMLNode *n, const char *name, const char *value)
 {
     CPLAddXMLAttributeAndValue(n, name, value ? value : "");
+}
+
+/* Sets attributes from a NULL-terminated list of names and values. */
+static void attrs(CPLXMLNode *n, const char *const *kv)
+{
+    for (; kv[0] && kv[1]; kv += 2) attr(n, kv[0], kv[1]);
 }
 
 /* Sets the value of <Option name=KEY value=.../> and <prop k=KEY v=.../>
@@ -393,6 +423,8 @@ typedef struct {
     OGRLayerH lyr;
     CPLXMLNode *style; /* standalone <qgis> root, owned */
     int styled;
+    int alt;           /* index into alt_styles, or -1 */
+    CPLXMLNode *alt_style; /* the alternative style's <qgis> root, owned, or NULL */
     const OGREnvelope *extent; /* known extent (tracked while writing), or NULL */
 } proj_layer;
 
@@ -502,6 +534,72 @@ static void add_maplayer(CPLXMLNode *projectlayers, const proj_layer *pl, const 
     attr(prov, "encoding", "UTF-8");
     for (CPLXMLNode *c = pl->style->psChild; c; c = c->psNext)
         if (c->eType == CXT_Element) CPLAddXMLChild(m, clone_one(c));
+    if (pl->alt_style) { /* the current style is the one above; the others are kept whole */
+        CPLXMLNode *sm = element(m, "map-layer-style-manager");
+        attr(sm, "current", alt_styles[pl->alt].default_title);
+        attr(element(sm, "map-layer-style"), "name", alt_styles[pl->alt].default_title);
+        CPLXMLNode *st = element(sm, "map-layer-style");
+        attr(st, "name", alt_styles[pl->alt].title);
+        CPLAddXMLChild(st, clone_one(pl->alt_style));
+    }
+}
+
+/* 1 when the middle of env (in srs) lies in the Netherlands, which the
+ * basemap covers (a generous box: 3.0-7.5 E, 50.5-53.8 N). */
+static int in_netherlands(OGRSpatialReferenceH srs, const OGREnvelope *env)
+{
+    OGRSpatialReferenceH wgs = OSRNewSpatialReference(NULL);
+    int in = 0;
+    if (wgs && OSRImportFromEPSG(wgs, 4326) == OGRERR_NONE) {
+        OSRSetAxisMappingStrategy(wgs, OAMS_TRADITIONAL_GIS_ORDER);
+        OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(srs, wgs);
+        double x = (env->MinX + env->MaxX) / 2, y = (env->MinY + env->MaxY) / 2;
+        if (ct && OCTTransform(ct, 1, &x, &y, NULL)) in = x >= 3.0 && x <= 7.5 && y >= 50.5 && y <= 53.8;
+        if (ct) OCTDestroyCoordinateTransformation(ct);
+    }
+    if (wgs) OSRDestroySpatialReference(wgs);
+    return in;
+}
+
+/* The basemap as the bottom layer of the project: checked, so QGIS shows it
+ * whenever it can reach PDOK (see BASEMAP_SOURCE). */
+static void add_basemap(CPLXMLNode *tree, CPLXMLNode *projectlayers)
+{
+    static const char *const node[] = {"id", BASEMAP_ID, "name", BASEMAP_TITLE, "source", BASEMAP_SOURCE,
+                                       "providerKey", "wms", "checked", "Qt::Checked", "expanded", "0", NULL};
+    static const char *const layer[] = {"type", "raster", "hasScaleBasedVisibilityFlag", "0", "minScale", "1e+08",
+                                        "maxScale", "0", "autoRefreshEnabled", "0", "autoRefreshTime", "0",
+                                        "refreshOnNotifyEnabled", "0", "refreshOnNotifyMessage", "", NULL};
+    static const char *const renderer[] = {"type", "singlebandcolordata", "band", "1", "opacity", "1",
+                                           "alphaBand", "-1", "nodataColor", "", NULL};
+    static const char *const bc[] = {"brightness", "0", "contrast", "0", "gamma", "1", NULL};
+    attrs(element(tree, "layer-tree-layer"), node);
+    CPLXMLNode *m = element(projectlayers, "maplayer");
+    attrs(m, layer);
+    /* the extent of the RD tile matrix set */
+    OGREnvelope rd = {-285401.92, 595401.92, 22598.08, 903401.92};
+    add_extent(m, "extent", &rd);
+    CPLCreateXMLElementAndValue(m, "id", BASEMAP_ID);
+    CPLCreateXMLElementAndValue(m, "datasource", BASEMAP_SOURCE);
+    CPLCreateXMLElementAndValue(m, "layername", BASEMAP_TITLE);
+    CPLCreateXMLElementAndValue(m, "title", BASEMAP_TITLE);
+    CPLCreateXMLElementAndValue(m, "abstract",
+                                "BRT-Achtergrondkaart van het Kadaster via PDOK (WMTS, EPSG:28992), grijze variant: "
+                                "straten, water, bebouwing en namen onder de kavels. Alleen zichtbaar met internet; "
+                                "zonder verbinding tekent deze laag niets. Bron: Kadaster / PDOK, CC BY 4.0.");
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+    if (srs && OSRImportFromEPSG(srs, 28992) == OGRERR_NONE) add_srs(element(m, "srs"), srs);
+    if (srs) OSRDestroySpatialReference(srs);
+    CPLXMLNode *prov = CPLCreateXMLElementAndValue(m, "provider", "wms");
+    attr(prov, "encoding", "");
+    CPLXMLNode *pipe = element(m, "pipe");
+    CPLXMLNode *r = element(pipe, "rasterrenderer");
+    attrs(r, renderer);
+    element(r, "rasterTransparency");
+    attrs(element(pipe, "brightnesscontrast"), bc);
+    attr(element(pipe, "rasterresampler"), "maxOversampling", "2");
+    CPLCreateXMLElementAndValue(pipe, "resamplingStage", "resamplingFilter");
+    CPLCreateXMLElementAndValue(m, "blendMode", "0");
 }
 
 /* The .qgs XML of the project; CPLFree the result. */
@@ -548,7 +646,7 @@ static char *project_xml(proj_layer *pls, size_t n, const char *gpkg_name, const
         const char *ltitle = def && def->title ? def->title : pls[i].name;
         int hidden = 0;
         for (size_t h = 0; h < sizeof hidden_layers / sizeof *hidden_layers; h++)
-            hidden |= !strcmp(hidden_layers[h], pls[i].name);
+            hidden |= hidden_layers[h] && !strcmp(hidden_layers[h], pls[i].name);
         CPLXMLNode *tl = element(tree, "layer-tree-layer");
         attr(tl, "id", id);
         attr(tl, "name", ltitle);
@@ -558,6 +656,7 @@ static char *project_xml(proj_layer *pls, size_t n, const char *gpkg_name, const
         attr(tl, "expanded", i == 0 ? "1" : "0");
         add_maplayer(players, &pls[i], id, source, ltitle, nm);
     }
+    if (have_env && srs && in_netherlands(srs, &env)) add_basemap(tree, players);
     CPLXMLNode *props = element(root, "properties");
     CPLXMLNode *paths = element(props, "Paths");
     attr(CPLCreateXMLElementAndValue(paths, "Absolute", "false"), "type", "bool");
@@ -720,6 +819,32 @@ static int cmp_layers(const void *a, const void *b)
     return ox != oy ? ox - oy : strcmp(x->name, y->name);
 }
 
+/* One row of layer_styles: style 'root' of layer pl under 'stylename'. */
+static bp_status style_row(OGRLayerH t, const proj_layer *pl, CPLXMLNode *root, const char *stylename, int is_default,
+                           const char *desc, const char *what, bp_ctx *ctx)
+{
+    char *qml = serialize_one(root);
+    if (!qml) return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+    OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(t));
+    OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "f_table_catalog"), "");
+    OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "f_table_schema"), "");
+    OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "f_table_name"), pl->name);
+    OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "f_geometry_column"), OGR_L_GetGeometryColumn(pl->lyr));
+    OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "styleName"), stylename);
+    OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "styleQML"), qml);
+    OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "styleSLD"), "");
+    OGR_F_SetFieldInteger(f, OGR_F_GetFieldIndex(f, "useAsDefault"), is_default);
+    OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "description"), desc);
+    OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "owner"), "");
+    CPLFree(qml);
+    bp_status st = BP_OK;
+    if (OGR_L_CreateFeature(t, f) != OGRERR_NONE)
+        st = bp_error(ctx, BP_ERR_IO, "%s: writing the style of %s into layer_styles failed: %s", what, pl->name,
+                      bp_cpl_msg());
+    OGR_F_Destroy(f);
+    return st;
+}
+
 bp_status bp_qgis_write(GDALDatasetH ds, const bp_names *nm, const OGREnvelope *extent, const char *gpkg_name,
                         const char *what, bp_ctx *ctx)
 {
@@ -737,6 +862,21 @@ bp_status bp_qgis_write(GDALDatasetH ds, const bp_names *nm, const OGREnvelope *
         p->lyr = l;
         p->extent = extent && !strcmp(name, "candidates") ? extent : NULL;
         p->style = style_tree(name, l, nm, &p->styled, ctx);
+        p->alt = -1;
+        for (size_t a = 0; a < sizeof alt_styles / sizeof *alt_styles && p->style; a++) {
+            int astyled = 0;
+            if (strcmp(alt_styles[a].layer, name) ||
+                OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(l), alt_styles[a].needs) < 0 || !qml_template(alt_styles[a].qml))
+                continue;
+            p->alt_style = style_tree(alt_styles[a].qml, l, nm, &astyled, ctx);
+            if (!p->alt_style) {
+                CPLDestroyXMLNode(p->style);
+                p->style = NULL;
+            } else {
+                put_aliases(p->alt_style, name, l, nm);
+                p->alt = (int)a;
+            }
+        }
         if (!p->style) st = bp_ctx_status(ctx);
         else n++;
     }
@@ -746,30 +886,15 @@ bp_status bp_qgis_write(GDALDatasetH ds, const bp_names *nm, const OGREnvelope *
     if (st == BP_OK) GDALDatasetStartTransaction(ds, FALSE);
     for (size_t i = 0; i < n && st == BP_OK; i++) {
         if (!pls[i].styled) continue;
-        char *qml = serialize_one(pls[i].style);
-        if (!qml) {
-            st = bp_error(ctx, BP_ERR_NOMEM, "out of memory");
-            break;
-        }
         const bp_layerdef *def = bp_layerdef_find(nm->defs, pls[i].name);
         char desc[300];
         snprintf(desc, sizeof desc, "bodnaarplot: %s", def && def->title ? def->title : pls[i].name);
-        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(t));
-        OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "f_table_catalog"), "");
-        OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "f_table_schema"), "");
-        OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "f_table_name"), pls[i].name);
-        OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "f_geometry_column"), OGR_L_GetGeometryColumn(pls[i].lyr));
-        OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "styleName"), pls[i].name);
-        OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "styleQML"), qml);
-        OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "styleSLD"), "");
-        OGR_F_SetFieldInteger(f, OGR_F_GetFieldIndex(f, "useAsDefault"), 1);
-        OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "description"), desc);
-        OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "owner"), "");
-        CPLFree(qml);
-        if (OGR_L_CreateFeature(t, f) != OGRERR_NONE)
-            st = bp_error(ctx, BP_ERR_IO, "%s: writing the style of %s into layer_styles failed: %s", what,
-                          pls[i].name, bp_cpl_msg());
-        OGR_F_Destroy(f);
+        st = style_row(t, &pls[i], pls[i].style, pls[i].name, 1, desc, what, ctx);
+        if (st == BP_OK && pls[i].alt_style) {
+            snprintf(desc, sizeof desc, "bodnaarplot: %s, %s", def && def->title ? def->title : pls[i].name,
+                     alt_styles[pls[i].alt].title);
+            st = style_row(t, &pls[i], pls[i].alt_style, alt_styles[pls[i].alt].title, 0, desc, what, ctx);
+        }
     }
     if (st == BP_OK && GDALDatasetCommitTransaction(ds) != OGRERR_NONE)
         st = bp_error(ctx, BP_ERR_IO, "%s: writing table layer_styles failed: %s", what, bp_cpl_msg());
@@ -782,7 +907,10 @@ bp_status bp_qgis_write(GDALDatasetH ds, const bp_names *nm, const OGREnvelope *
             GDALDatasetRollbackTransaction(ds);
     }
     if (st == BP_OK) st = write_project(ds, pls, n, gpkg_name, nm, what, ctx);
-    for (size_t i = 0; i < n; i++) CPLDestroyXMLNode(pls[i].style);
+    for (size_t i = 0; i < n; i++) {
+        CPLDestroyXMLNode(pls[i].style);
+        if (pls[i].alt_style) CPLDestroyXMLNode(pls[i].alt_style);
+    }
     free(pls);
     return st;
 }
