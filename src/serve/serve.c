@@ -665,6 +665,14 @@ static enum MHD_Result h_decision(state *s, struct MHD_Connection *c, const bp_j
     return send_error(c, 501, "beslissingen opslaan volgt (workshop-API nog niet beschikbaar)");
 }
 
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
 /* ---- dispatch -------------------------------------------------------------- */
 
 static const asset *find_asset(const state *s, const char *url)
@@ -750,6 +758,22 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     else ret = send_error(c, 404, "not found");
     bp_serve_json_free(j);
     return ret;
+}
+
+/* Percent-decoding of the path and query as libmicrohttpd's, but %00 is
+ * left as it is: a NUL would cut the path short ("/app.js%00.png"). */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *val)
+{
+    char *r = val, *w = val;
+    while (*r) {
+        int hi, lo;
+        if (r[0] == '%' && r[1] && r[2] && (hi = hexval(r[1])) >= 0 && (lo = hexval(r[2])) >= 0 && (hi | lo)) {
+            *w++ = (char)(hi * 16 + lo);
+            r += 3;
+        } else *w++ = *r++;
+    }
+    *w = '\0';
+    return (size_t)(w - val);
 }
 
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
@@ -966,7 +990,8 @@ bp_status bp_serve(const bp_serve_opts *o, bp_ctx *ctx)
                              s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_NOTIFY_COMPLETED, completed,
                              s, MHD_OPTION_CONNECTION_LIMIT, (unsigned)512, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
                              (unsigned)(loopback ? 400 : 64), MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_END);
+                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_UNESCAPE_CALLBACK,
+                             unescape, NULL, MHD_OPTION_END);
         if (!d)
             st = bp_error(ctx, BP_ERR_USAGE, "cannot listen on %s:%d (port in use?)", listen,
                           o->port == 0 ? 8080 : o->port);
