@@ -212,6 +212,22 @@ bp_config *bp_result_config(const bp_result *r);
  */
 bp_status bp_result_rerank(bp_result *r, const bp_config *cfg, bp_ctx *ctx);
 
+/*
+ * rescore: re-ranks the result GeoPackage 'gpkg' with the scoring
+ * parameters of cfg (start from bp_rescore_config(gpkg) and change keys,
+ * e.g. with bp_config_parse_args(..., BP_CMD_RESCORE, ...)) and rewrites it
+ * atomically, or writes cfg's output when that is another file: scores,
+ * ranks, knock-outs, gemeente_gap and run_info (recording what changed);
+ * geometry, attributes, facilities and decisions stay.  No inputs needed.
+ * The candidates table equals that of a full run with the same parameters.
+ * On failure the file is as it was.
+ */
+bp_status bp_rescore(const char *gpkg, const bp_config *cfg, GDALProgressFunc progress, void *pdata,
+                     bp_summary *summary, bp_ctx *ctx);
+/* The configuration a result was ranked with (scoring keys), its output
+ * set to gpkg; NULL with the error in ctx. */
+bp_config *bp_rescore_config(const char *gpkg, bp_ctx *ctx);
+
 /* Accessors; i is a plot index (0..count-1), c a category index, t a type.
  * Strings are owned by r and valid until r changes. */
 size_t bp_result_count(const bp_result *r);

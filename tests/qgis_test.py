@@ -122,7 +122,7 @@ def check_project(gpkg, png):
     check(ok, "embedded project loads: %s" % p.error())
     layers = list(p.mapLayers().values())
     names = sorted(l.source().split("layername=")[-1] for l in layers)
-    check(names == ["candidates", "facilities", "gemeente_gap", "run_info"],
+    check(names == ["besluiten_log", "besluiten_vervallen", "candidates", "facilities", "gemeente_gap", "run_info"],
           "project has every layer (%s)" % names)
     check(all(l.isValid() for l in layers), "every project layer is valid")
     check(all(os.path.realpath(l.source().split("|")[0]) == os.path.realpath(gpkg) for l in layers),

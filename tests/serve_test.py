@@ -115,6 +115,43 @@ with tempfile.TemporaryDirectory() as work:
     check(st == 200 and card["id"] == ids[3] and len(card["criteria"]) == len(meta["categories"]) and card["reason"],
           "plot card with distances and reason")
 
+    # ---- decisions: written through to the GeoPackage, seen after a restart
+    note = "<script>window.__xss=1</script> & 'quotes'"
+    pid = top[0]
+    i = ids.index(pid)
+    st, res = srv.json("POST", "/api/decision", {"plot": i, "besluit": "kansrijk", "woningtype": "geclusterd",
+                                                 "woningen": "24", "partner_corporatie": "Woonstichting <b>X</b>",
+                                                 "partner_zorg": "", "opmerking": note})
+    check(st == 200, "decision saved")
+    import sqlite3
+    db = sqlite3.connect(gpkg)
+    row = db.execute("SELECT besluit, besluit_woningtype, besluit_woningen, opmerking FROM candidates WHERE plot_id = ?", (pid,)).fetchone()
+    nlog = db.execute("SELECT count(*) FROM besluiten_log").fetchone()[0]
+    db.close()
+    check(row == ("kansrijk", "geclusterd", 24, note), "decision in the GeoPackage: %r" % (row,))
+    check(nlog >= 1, "decision logged in besluiten_log")
+    st, card = srv.json("POST", "/api/plot", {"plot": i})
+    check(card["decision"]["besluit"] == "kansrijk" and card["decision"]["opmerking"] == note, "decision on the card")
+    st, _, raw = srv.request("POST", "/api/plot", {"plot": i})
+    check(b"<script>" not in raw and b"\\u003cscript" in raw, "the note is escaped in JSON (\\u003c)")
+    st, rr = srv.json("POST", "/api/rerank", {})
+    check([i, "kansrijk"] in rr["decided"], "decision listed with the ranking")
+    drop = ids.index(top[1])
+    st, _ = srv.json("POST", "/api/decision", {"plot": drop, "besluit": "afgevallen"})
+    st, rr = srv.json("POST", "/api/rerank", {})
+    check(st == 200 and rr["rank"][drop] == 0, "a dropped plot is knocked out")
+    for body in ({"plot": i, "besluit": "misschien"}, {"plot": i, "woningtype": "villa"},
+                 {"plot": i, "opmerking": "x" * 2001}, {"plot": i, "woningen": "veel"}):
+        st, _ = srv.json("POST", "/api/decision", body)
+        check(st == 400, "bad decision %s -> 400 (got %d)" % (str(body)[:50], st))
+    srv.stop()
+    srv = Server(BP, gpkg, "--parties", parties)
+    st, card = srv.json("POST", "/api/plot", {"plot": i})
+    check(card["decision"]["besluit"] == "kansrijk" and card["decision"]["woningen"] == 24, "decision after a restart")
+    st, rr = srv.json("POST", "/api/rerank", {})
+    check(rr["rank"][drop] == 0, "dropped plot still knocked out after a restart")
+    st, _ = srv.json("POST", "/api/decision", {"plot": drop, "besluit": "open"})
+
     # ---- malformed and hostile requests: 4xx, never a crash
     bad = [
         ("POST", "/api/rerank", "{", 400), ("POST", "/api/rerank", "[1,2]", 400), ("POST", "/api/rerank", "", 400),

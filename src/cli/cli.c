@@ -4,7 +4,7 @@
  * per command and maps its status to the exit code.  All work is in the
  * library.
  */
-#include "bodnaarplot.h"
+#include "cli.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -79,11 +79,18 @@ static void print_config(const char *key, const char *value, void *ud)
     printf("%s: %s\n", key, value);
 }
 
-static int fail(bp_status st, const char *msg)
+int bp_cli_fail(bp_status st, const char *msg)
 {
     fprintf(stderr, "bodnaarplot: error: %s\n", msg);
     return (int)st;
 }
+
+void bp_cli_warnings(const bp_ctx *ctx)
+{
+    print_warnings(ctx);
+}
+
+#define fail bp_cli_fail
 
 /* bodnaarplot map OUT.gpkg -o MAP.png [--size WxH] */
 static int map_command(int argc, char **argv)
@@ -226,9 +233,11 @@ int main(int argc, char **argv)
         return 0;
     }
     if (!strcmp(cmd, "map")) return map_command(argc, argv);
+    if (!strcmp(cmd, "besluit")) return bp_cli_besluit(argc, argv);
+    if (!strcmp(cmd, "rescore")) return bp_cli_rescore(argc, argv);
     if (!strcmp(cmd, "serve")) return serve_command(argc, argv);
     if (strcmp(cmd, "score") && strcmp(cmd, "run")) {
-        fprintf(stderr, "bodnaarplot: error: unknown command '%s' (commands: score, run, map, serve)\n", cmd);
+        fprintf(stderr, "bodnaarplot: error: unknown command '%s' (commands: score, run, map, rescore, besluit, serve)\n", cmd);
         return BP_ERR_USAGE;
     }
     int is_run = !strcmp(cmd, "run");

@@ -49,6 +49,7 @@ void bp_config_free(bp_config *c)
     free(c->crs);
     free(c->assume_crs);
     free(c->output);
+    free(c->decisions_from);
     free(c->network);
     free(c);
 }

@@ -57,6 +57,8 @@ struct bp_config {
     double min_homes[BP_NTYPES];  /* knock-out below this capacity */
     double gap_weight;
     int threads;                  /* 0 = number of cores */
+    /* workshop */
+    char *decisions_from;         /* import decisions from this result */
     /* output */
     char *output;
     int format;                   /* bp_format; BP_FMT_AUTO: from the output */

@@ -132,6 +132,21 @@ static void *slot_weight(bp_config *c, char *const *p, bp_ctx *ctx)
     return w ? &w[bp_type_parse(p[1])] : NULL;
 }
 
+/* weight.<cat>: the weight of a category for the profile in force */
+static void *slot_weight_profile(bp_config *c, char *const *p, bp_ctx *ctx)
+{
+    double *w = cat_slot(c, p[1], offsetof(bp_category, crit.weight), ctx);
+    return w ? &w[c->profile] : NULL;
+}
+
+/* min_homes: for the profile in force */
+static void *slot_min_homes_profile(bp_config *c, char *const *p, bp_ctx *ctx)
+{
+    (void)p;
+    (void)ctx;
+    return &c->min_homes[c->profile];
+}
+
 static void *slot_min_homes(bp_config *c, char *const *p, bp_ctx *ctx)
 {
     (void)ctx;
@@ -194,12 +209,16 @@ static const keydef keys[] = {
      "0-1: how much the gemeente's gap weighs", OFF(gap_weight), NULL, 0},
     {"candidates.filter", "--filter", NULL, "SQL", K_STRING, 0, 0, NULL, NULL, SC, "Scoring",
      "SQLite/SpatiaLite expression a plot must meet, else it is knocked out", OFF(filter), NULL, 0},
-    {"criteria.<cat>.full_m", NULL, NULL, NULL, K_NUMBER, 0, 100000, NULL, NULL, ALL, "Scoring",
-     "score 100 up to this distance", 0, slot_full, 0},
-    {"criteria.<cat>.zero_m", NULL, NULL, NULL, K_NUMBER, 0, 100000, NULL, NULL, ALL, "Scoring",
-     "score 0 from this distance", 0, slot_zero, 0},
-    {"criteria.<cat>.knockout_m", NULL, NULL, NULL, K_NUMBER, 0, 100000, NULL, NULL, ALL, "Scoring",
-     "knocked out beyond this distance (0: never)", 0, slot_knockout, 0},
+    {"criteria.<cat>.full_m", "--full", NULL, "CAT=M", K_NUMBER, 0, 100000, NULL, NULL, ALL, "Scoring",
+     "a category scores 100 up to this distance", 0, slot_full, 0},
+    {"criteria.<cat>.zero_m", "--zero", NULL, "CAT=M", K_NUMBER, 0, 100000, NULL, NULL, ALL, "Scoring",
+     "a category scores 0 from this distance", 0, slot_zero, 0},
+    {"criteria.<cat>.knockout_m", "--knockout", NULL, "CAT=M", K_NUMBER, 0, 100000, NULL, NULL, ALL, "Scoring",
+     "knocked out beyond this distance to a category (0: never)", 0, slot_knockout, 0},
+    {"weight.<cat>", "--weight", NULL, "CAT=W", K_NUMBER, 0, 1000, NULL, NULL, ALL, "Scoring",
+     "weight of a category for the profile ranked, repeatable", 0, slot_weight_profile, 0},
+    {"min_homes", "--min-homes", NULL, "N", K_NUMBER, 0, 100000, NULL, NULL, ALL, "Scoring",
+     "knocked out below this capacity for the profile ranked", 0, slot_min_homes_profile, 0},
     {"criteria.<cat>.decay", NULL, NULL, NULL, K_CHOICE, 0, 0, "linear|logistic", NULL, ALL, "Scoring",
      "how the score falls from full_m to zero_m", 0, slot_decay, 0},
     {"profiles.<type>.min_homes", NULL, NULL, NULL, K_NUMBER, 0, 100000, NULL, NULL, ALL, "Scoring",
@@ -210,6 +229,9 @@ static const keydef keys[] = {
      "analysis CRS, projected in metres", OFF(crs), NULL, 0},
     {"threads", "--threads", NULL, "N", K_INTEGER, 0, 256, NULL, "0", SC, "Scoring",
      "threads for the distances; 0: one per core", OFF(threads), NULL, 0},
+    /* Workshop */
+    {"decisions", "--decisions", NULL, "GPKG", K_PATH, 0, 0, NULL, NULL, ALL, "Workshop",
+     "import the workshop's decisions from another result (by plot_id)", OFF(decisions_from), NULL, 0},
     /* Output */
     {"output", "--output", "-o", "OUT", K_PATH, 0, 0, NULL, NULL, ALL, "Output",
      "the GeoPackage to write (OUT.gpkg), or see --format", OFF(output), NULL, 0},
@@ -540,6 +562,9 @@ bp_status bp_config_parse_args(bp_config *c, bp_command cmd, int argc, char *con
                                bp_ctx *ctx)
 {
     *switches = 0;
+    /* two passes: first the plain flags (--profile among them), then the
+       per-category and per-profile ones, which follow the profile in force */
+    for (int pass = 0; pass < 2; pass++)
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *val = NULL;
         const keydef *k = find_flag(a, cmd, &val);
@@ -556,13 +581,18 @@ bp_status bp_config_parse_args(bp_config *c, bp_command cmd, int argc, char *con
             if (i + 1 >= argc) return bp_error(ctx, BP_ERR_USAGE, "%s needs a value (%s)", k->flag, k->arg);
             val = argv[++i];
         }
+        if (k->slot && pass == 0) continue; /* a per-category or per-profile flag: second pass */
+        if (!k->slot && pass == 1) continue;
         bp_status st;
-        if (!strcmp(k->key, "facilities.<cat>.source")) { /* --facility CAT=SRC */
+        if (k->arg && !strncmp(k->arg, "CAT=", 4)) { /* --facility CAT=SRC, --weight CAT=W, ... */
             const char *eq = strchr(val, '=');
             if (!eq || eq == val || !eq[1])
-                return bp_error(ctx, BP_ERR_USAGE, "--facility takes CATEGORY=SOURCE, not '%s'", val);
-            char key[128];
-            snprintf(key, sizeof key, "facilities.%.*s.source", (int)(eq - val), val);
+                return bp_error(ctx, BP_ERR_USAGE, "%s takes %s, not '%s'", k->flag,
+                                !strcmp(k->arg, "CAT=SRC") ? "CATEGORY=SOURCE" : k->arg, val);
+            char key[160], cat[64];
+            snprintf(cat, sizeof cat, "%.*s", (int)(eq - val), val);
+            const char *ph = strstr(k->key, "<cat>");
+            snprintf(key, sizeof key, "%.*s%s%s", (int)(ph - k->key), k->key, cat, ph + 5);
             st = bp_config_set(c, key, eq + 1, k->flag, ctx);
         } else {
             st = bp_config_set(c, k->key, val, k->flag, ctx);
@@ -687,10 +717,17 @@ static int per_category_only(const keydef *k)
     return k->key && strstr(k->key, "<cat>") && !strstr(k->key, "<type>");
 }
 
+/* Keys that only stand for others on the command line (the profile in
+ * force): not listed. */
+static int alias_key(const keydef *k)
+{
+    return k->key && (!strcmp(k->key, "weight.<cat>") || !strcmp(k->key, "min_homes"));
+}
+
 void bp_config_foreach(const bp_config *c, kv_fn fn, void *ud)
 {
     for (size_t i = 0; i < NKEYS;) {
-        if (!keys[i].key) {
+        if (!keys[i].key || alias_key(&keys[i])) {
             i++;
             continue;
         }
@@ -700,7 +737,7 @@ void bp_config_foreach(const bp_config *c, kv_fn fn, void *ud)
         }
         /* a block of per-category keys: category by category */
         size_t end = i;
-        while (end < NKEYS && per_category_only(&keys[end])) end++;
+        while (end < NKEYS && per_category_only(&keys[end]) && !alias_key(&keys[end])) end++;
         for (size_t ci = 0; ci < c->ncats; ci++)
             for (size_t k = i; k < end; k++) list_key(c, &keys[k], (long)ci, fn, ud);
         i = end;

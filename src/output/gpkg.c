@@ -34,7 +34,8 @@ typedef enum {
     V_GM_CODE, V_GM_NAAM, V_GAP_T, V_AREA, V_CAPACITY, V_KNOCKED, V_REASON,
     V_OPGAVE_T, V_PLANNEN_T, V_GEREAL_T, V_GAPSHARE_T, V_NSUIT, V_PROFILE, V_COVERS,
     V_CATEGORY, V_NAME, V_IS_AREA, V_SOURCE, V_SOURCE_FID, V_KEY, V_VALUE,
-    V_EDGE_ID, V_LENGTH, V_COST, V_STEPS
+    V_EDGE_ID, V_LENGTH, V_COST, V_STEPS,
+    V_BESLUIT, V_BTYPE, V_BHOMES, V_BTEXT, V_NONE
 } vkind;
 
 typedef struct {
@@ -57,6 +58,12 @@ static const struct {
     {"covers_gap", V_COVERS}, {"category", V_CATEGORY}, {"name", V_NAME}, {"is_area", V_IS_AREA},
     {"source", V_SOURCE}, {"source_fid", V_SOURCE_FID}, {"key", V_KEY}, {"value", V_VALUE},
     {"edge_id", V_EDGE_ID}, {"length_m", V_LENGTH}, {"cost_m", V_COST}, {"steps", V_STEPS},
+    {"besluit", V_BESLUIT}, {"besluit_woningtype", V_BTYPE}, {"besluit_woningen", V_BHOMES},
+    {"partner_corporatie", V_BTEXT}, {"partner_zorg", V_BTEXT}, {"opmerking", V_BTEXT},
+    {"besluit_gewijzigd", V_BTEXT},
+    /* tables filled with SQL after the writer (workshop/decisions.c) */
+    {"tijd", V_NONE}, {"veld", V_NONE}, {"oud", V_NONE}, {"nieuw", V_NONE}, {"gewichten", V_NONE},
+    {"door", V_NONE}, {"ongedaan", V_NONE}, {"vervallen", V_NONE},
 };
 
 static OGRFieldType ogr_type(bp_ftype t, OGRFieldSubType *sub)
@@ -107,7 +114,13 @@ static bp_status create_def_fields(OGRLayerH lyr, const bp_layerdef *def, const 
             OGRFieldType t = ogr_type(fd->type, &sub);
             bp_status st = create_field(lyr, name, t, sub, alias, what, ctx);
             if (st != BP_OK) return st;
-            plans[*nplans] = (plan){kind, a, OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(lyr), name)};
+            int arg = a;
+            if (kind == V_BTEXT)
+                arg = !strcmp(fd->name, "partner_corporatie") ? BP_DT_CORPORATIE
+                      : !strcmp(fd->name, "partner_zorg")     ? BP_DT_ZORG
+                      : !strcmp(fd->name, "opmerking")        ? BP_DT_OPMERKING
+                                                              : BP_DT_GEWIJZIGD;
+            plans[*nplans] = (plan){kind, arg, OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(lyr), name)};
             (*nplans)++;
         }
     }
@@ -274,6 +287,32 @@ static void fill_candidate(writer *wr, OGRFeatureH f, const plan *plans, size_t 
         case V_REASON:
             if (bp_result_reason(r, i, reason, sizeof reason)) OGR_F_SetFieldString(f, fi, reason);
             else OGR_F_SetFieldNull(f, fi);
+            break;
+        case V_BESLUIT: OGR_F_SetFieldString(f, fi, bp_besluit_name(bp_result_besluit(r, i))); break;
+        case V_BTYPE:
+            if (bp_result_decision_type(r, i) >= 0)
+                OGR_F_SetFieldString(f, fi, bp_type_name((bp_type)bp_result_decision_type(r, i)));
+            else OGR_F_SetFieldNull(f, fi);
+            break;
+        case V_BHOMES: {
+            double h = bp_result_decision_homes(r, i);
+            if (isnan(h)) h = r->capacity[i]; /* the default: the capacity */
+            if (isnan(h)) OGR_F_SetFieldNull(f, fi);
+            else OGR_F_SetFieldInteger64(f, fi, (GIntBig)h);
+            break;
+        }
+        case V_BTEXT:
+            if (r->dtext && r->dtext[i * BP_NDTEXT + (size_t)a]) {
+                if (a == BP_DT_GEWIJZIGD) { /* ISO text to an OGR date-time */
+                    int y, mo, d, h, mi, se;
+                    if (sscanf(r->dtext[i * BP_NDTEXT + (size_t)a], "%d-%d-%dT%d:%d:%d", &y, &mo, &d, &h, &mi, &se) == 6)
+                        OGR_F_SetFieldDateTime(f, fi, y, mo, d, h, mi, se, 100);
+                } else {
+                    OGR_F_SetFieldString(f, fi, r->dtext[i * BP_NDTEXT + (size_t)a]);
+                }
+            } else {
+                OGR_F_SetFieldNull(f, fi);
+            }
             break;
         default: break;
         }
@@ -482,6 +521,27 @@ static bp_status write_walk_network(writer *wr, bp_ctx *ctx)
     return st;
 }
 
+/* ---- layers copied from an earlier output (rescore) ----------------------- */
+
+static bp_status copy_layers(writer *wr, int all, bp_ctx *ctx)
+{
+    static const char *const names[] = {"facilities", "walk_network"};
+    for (size_t k = 0; k < (all ? 2u : 1u); k++) {
+        OGRLayerH src = GDALDatasetGetLayerByName(wr->in->copy_from, names[k]);
+        if (!src) continue;
+        const bp_layerdef *def = bp_layerdef_find(wr->nm->defs, names[k]);
+        char ident[300], desc[1200];
+        snprintf(ident, sizeof ident, "IDENTIFIER=%s", def ? def->title : names[k]);
+        snprintf(desc, sizeof desc, "DESCRIPTION=%s", def ? def->description : "");
+        const char *opts[] = {"FID=fid", "GEOMETRY_NAME=geom", ident, desc, NULL};
+        CPLErrorReset();
+        OGRLayerH dst = GDALDatasetCopyLayer(wr->ds, src, names[k], (char **)opts);
+        if (!dst || CPLGetLastErrorType() >= CE_Failure)
+            return bp_error(ctx, BP_ERR_IO, "%s: copying layer %s failed: %s", wr->what, names[k], bp_cpl_msg());
+    }
+    return BP_OK;
+}
+
 /* ---- run_info ------------------------------------------------------------ */
 
 static bp_status write_run_info(writer *wr, bp_ctx *ctx)
@@ -503,6 +563,21 @@ static bp_status write_run_info(writer *wr, bp_ctx *ctx)
     }
     if (st == BP_OK && GDALDatasetCommitTransaction(wr->ds) != OGRERR_NONE)
         st = bp_error(ctx, BP_ERR_IO, "%s: writing run_info failed: %s", wr->what, bp_cpl_msg());
+    return st;
+}
+
+/* ---- besluiten_log, besluiten_vervallen: created here, filled with SQL ---- */
+
+static bp_status create_table(writer *wr, const char *name, bp_ctx *ctx)
+{
+    const bp_layerdef *def = bp_layerdef_get(wr->nm->defs, name, ctx);
+    if (!def) return bp_ctx_status(ctx);
+    plan *plans = calloc(def->nfields + 1, sizeof *plans);
+    if (!plans) return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+    size_t np = 0;
+    OGRLayerH lyr = create_layer(wr->ds, def, NULL, wkbNone, wr->what, ctx);
+    bp_status st = lyr ? create_def_fields(lyr, def, wr->nm, plans, &np, wr->what, ctx) : bp_ctx_status(ctx);
+    free(plans);
     return st;
 }
 
@@ -557,9 +632,12 @@ static bp_status write_gpkg(writer *wr, const char *tmp, const char *final_name,
         bp_debug_phase("  write candidates", &t);
     }
     if (st == BP_OK) st = write_gemeente_gap(wr, ctx);
-    if (st == BP_OK) st = write_facilities(wr, ctx);
+    if (st == BP_OK && wr->in->facilities) st = write_facilities(wr, ctx);
     if (st == BP_OK && wr->in->net && qgis) st = write_walk_network(wr, ctx);
+    if (st == BP_OK && wr->in->copy_from) st = copy_layers(wr, qgis, ctx);
     if (st == BP_OK) st = write_run_info(wr, ctx);
+    if (st == BP_OK && qgis) st = create_table(wr, "besluiten_log", ctx);
+    if (st == BP_OK && qgis) st = create_table(wr, "besluiten_vervallen", ctx);
     bp_debug_phase("  write others", &t);
     /* QGIS styles and project, inside the same temporary file */
     if (st == BP_OK && qgis) st = bp_qgis_write(wr->ds, wr->nm, wr->have_extent ? &wr->extent : NULL, final_name,
@@ -573,8 +651,16 @@ static bp_status write_gpkg(writer *wr, const char *tmp, const char *final_name,
             st = bp_error(ctx, BP_ERR_IO, "%s: finishing the GeoPackage failed: %s", wr->what, bp_cpl_msg());
         bp_debug_phase("  write close", &t);
     }
-    /* the exact numbers, for rescore and the live server */
+    /* the exact numbers, for rescore and the live server; the decisions'
+       history and its trigger */
     if (st == BP_OK && qgis) st = bp_result_store(wr->in->r, tmp, wr->what, ctx);
+    if (st == BP_OK && qgis) {
+        char when[32];
+        time_t now = time(NULL);
+        struct tm tm;
+        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+        st = bp_decisions_finish(tmp, wr->in->previous, wr->in->gone, when, wr->what, ctx);
+    }
     bp_debug_phase("  write result", &t);
     CPLPopErrorHandler();
     CPLSetThreadLocalConfigOption("OGR_SQLITE_SYNCHRONOUS", NULL);

@@ -68,6 +68,14 @@ static bp_status parse_def(const char *name, const char *text, bp_layerdef *d, b
         fd->per = per ? bp_strdup(per) : NULL;
         fd->alias = bp_strdup(scalar(f, "alias") ? scalar(f, "alias") : fname);
         fd->description = bp_strdup(scalar(f, "description") ? scalar(f, "description") : "");
+        const char *ed = scalar(f, "editable");
+        fd->editable = ed && !strcmp(ed, "true");
+        const bp_yaml *vals = bp_yaml_get(f, "values");
+        if (vals && vals->kind == BP_YAML_SEQ) {
+            fd->values = calloc(vals->n + 1, sizeof *fd->values);
+            for (size_t k = 0; fd->values && k < vals->n; k++)
+                fd->values[k] = bp_strdup(vals->items[k]->kind == BP_YAML_SCALAR ? vals->items[k]->value : "");
+        }
     }
 out:
     bp_yaml_free(y);
@@ -82,6 +90,8 @@ static void def_clear(bp_layerdef *d)
         free(f->per);
         free(f->alias);
         free(f->description);
+        for (size_t k = 0; f->values && f->values[k]; k++) free(f->values[k]);
+        free(f->values);
     }
     free(d->fields);
     free(d->name);

@@ -19,6 +19,7 @@
 #include "result/result.h"
 #include "input/input.h"
 #include "distance/distance.h"
+#include "workshop/workshop.h"
 
 /* ---- layerdef.c: the declarative layer definitions of layers/ ------------- */
 
@@ -30,6 +31,8 @@ typedef struct {
     char *per;         /* NULL, "category" or "type" */
     char *alias;       /* Dutch alias for QGIS */
     char *description; /* what the field holds, in English */
+    char **values;     /* the allowed values (a drop-down in QGIS), NULL-terminated, or NULL */
+    int editable;      /* the user edits it (a decision); else read-only in QGIS */
 } bp_fielddef;
 
 typedef struct {
@@ -83,6 +86,13 @@ typedef struct {
  * context.  Free with bp_plot_reader_memory_free(). */
 bp_status bp_plot_reader_memory(bp_plot_reader *pr, const bp_layer *plots, bp_ctx *ctx);
 void bp_plot_reader_memory_free(bp_plot_reader *pr);
+/* A plot reader over the candidates of an earlier output 'gpkg' of result
+ * r (matched by plot_id): its geometry, and its input attributes (the
+ * fields layers/candidates.yaml does not define for r).  Free with
+ * bp_plot_reader_gpkg_free(). */
+bp_status bp_plot_reader_gpkg(bp_plot_reader *pr, const char *gpkg, const bp_result *r, const bp_layerdefs *defs,
+                              bp_ctx *ctx);
+void bp_plot_reader_gpkg_free(bp_plot_reader *pr);
 
 typedef struct {
     const char *output;
@@ -98,6 +108,9 @@ typedef struct {
     char *const *fac_sources;      /* r->ncat source specs, for the facilities layer */
     bp_network *net;               /* for walk_network, or NULL */
     const double *vertex_dist;     /* of net */
+    const char *previous;          /* the output being replaced (its decision history is carried over), or NULL */
+    GDALDatasetH copy_from;        /* facilities and walk_network copied from it (rescore), or NULL */
+    const bp_decisions *gone;      /* decisions whose plot is gone, or NULL */
 } bp_write_input;
 
 /* Writes the result: the GeoPackage through a temporary file renamed into

@@ -24,7 +24,8 @@
 #include <cpl_vsi.h>
 
 /* Layers of the project, top of the legend first; others follow. */
-static const char *const layer_order[] = {"candidates", "facilities", "walk_network", "gemeente_gap", "run_info"};
+static const char *const layer_order[] = {"candidates", "facilities", "walk_network", "gemeente_gap", "run_info",
+                                          "besluiten_log", "besluiten_vervallen"};
 /* Layers shown unchecked (too dense for a first look). */
 static const char *const hidden_layers[] = {"walk_network"};
 
@@ -160,6 +161,62 @@ static void put_aliases(CPLXMLNode *root, const char *name, OGRLayerH lyr, const
     }
 }
 
+/* Replaces <fieldConfiguration> and <editable> of the style root: a
+ * drop-down (ValueMap) for fields with values, a date-time editor for
+ * datetime fields, and only the fields marked editable in layers/ open to
+ * editing (the decisions); the computed ones are read-only. */
+static void put_edit_widgets(CPLXMLNode *root, const char *name, OGRLayerH lyr, const bp_names *nm)
+{
+    const bp_layerdef *def = bp_layerdef_find(nm->defs, name);
+    if (!def) return;
+    int any = 0;
+    for (size_t i = 0; i < def->nfields; i++) any |= def->fields[i].editable;
+    if (!any) return;
+    remove_children_named(root, "fieldConfiguration");
+    remove_children_named(root, "editable");
+    CPLXMLNode *fc = element(root, "fieldConfiguration"), *ed = element(root, "editable");
+    OGRFeatureDefnH fd = OGR_L_GetLayerDefn(lyr);
+    for (int i = 0; i < OGR_FD_GetFieldCount(fd); i++) {
+        const char *fname = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, i));
+        const bp_fielddef *f = NULL;
+        for (size_t k = 0; k < def->nfields && !f; k++)
+            if (!strcmp(def->fields[k].name, fname)) f = &def->fields[k];
+        CPLXMLNode *e = element(ed, "field");
+        attr(e, "name", fname);
+        /* input attributes stay editable; computed fields are the run's */
+        int computed = 0;
+        char alias[8], desc[8];
+        computed = field_meta(def, nm, fname, alias, sizeof alias, desc, sizeof desc);
+        attr(e, "editable", !computed || (f && f->editable) ? "1" : "0");
+        if (!f || (!f->values && f->type != BP_FT_DATETIME)) continue;
+        CPLXMLNode *field = element(fc, "field");
+        attr(field, "name", fname);
+        attr(field, "configurationFlags", "None");
+        CPLXMLNode *w = element(field, "editWidget");
+        attr(w, "type", f->values ? "ValueMap" : "DateTime");
+        CPLXMLNode *opt = element(element(w, "config"), "Option");
+        attr(opt, "type", "Map");
+        if (f->values) {
+            CPLXMLNode *list = element(opt, "Option");
+            attr(list, "type", "List");
+            attr(list, "name", "map");
+            for (size_t k = 0; f->values[k]; k++) {
+                CPLXMLNode *m = element(list, "Option");
+                attr(m, "type", "Map");
+                CPLXMLNode *v = element(m, "Option");
+                attr(v, "type", "QString");
+                attr(v, "name", f->values[k]);
+                attr(v, "value", f->values[k]);
+            }
+        } else {
+            CPLXMLNode *v = element(opt, "Option");
+            attr(v, "type", "QString");
+            attr(v, "name", "display_format");
+            attr(v, "value", "yyyy-MM-dd HH:mm");
+        }
+    }
+}
+
 /* ---- facility categories -------------------------------------------------- */
 
 /* Okabe-Ito colours and marker shapes QGIS 3.22 draws, for categories the
@@ -252,6 +309,7 @@ static CPLXMLNode *style_tree(const char *name, OGRLayerH lyr, const bp_names *n
         root = CPLCreateXMLNode(NULL, CXT_Element, "qgis");
     }
     put_aliases(root, name, lyr, nm);
+    put_edit_widgets(root, name, lyr, nm);
     CPLXMLNode *r = child(root, "renderer-v2");
     if (r && !strcmp(CPLGetXMLValue(r, "type", ""), "categorizedSymbol") &&
         !strcmp(CPLGetXMLValue(r, "attr", ""), "category") && nm->ncat > 0 &&

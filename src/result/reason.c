@@ -36,6 +36,11 @@ size_t bp_result_reason(const bp_result *r, size_t i, char *buf, size_t size)
                  bp_type_name(t), r->area[i], cap, o->density, need, ceil(need / o->density * 10000.0));
         bp_str_append(buf, size, line);
     }
+    if (r->knock[i] & BP_KO_AFGEVALLEN) {
+        const char *note = r->dtext ? r->dtext[i * BP_NDTEXT + BP_DT_OPMERKING] : NULL;
+        snprintf(line, sizeof line, "afgevallen in werksessie%s%.200s", note ? ": " : "", note ? note : "");
+        bp_str_append(buf, size, line);
+    }
     size_t len = strlen(buf);
     if (r->knock[i] & BP_KO_FILTER) {
         snprintf(buf + len, size - len, "%sdoes not meet the filter: %s", len ? "; " : "", r->filter ? r->filter : "");

@@ -36,6 +36,24 @@ static void free_plots(bp_result *r)
     free(r->knock);
     free(r->rank);
     free(r->order);
+    for (size_t i = 0; r->dtext && i < r->n * BP_NDTEXT; i++) free(r->dtext[i]);
+    free(r->dtext);
+    free(r->besluit);
+    free(r->dtype);
+    free(r->dhomes);
+    free(r->ptype);
+    free(r->phomes);
+    free(r->preserved);
+    free(r->px);
+    free(r->py);
+    r->dtext = NULL;
+    r->besluit = NULL;
+    r->dtype = NULL;
+    r->dhomes = NULL;
+    r->ptype = NULL;
+    r->phomes = NULL;
+    r->preserved = NULL;
+    r->px = r->py = NULL;
     r->id_buf = NULL;
     r->id_off = NULL;
     r->id_num = NULL;
@@ -65,6 +83,7 @@ void bp_result_free(bp_result *r)
     free(r->cat);
     free(r->id_field);
     for (size_t g = 0; g < r->ngm; g++) {
+        for (int t = 0; t < BP_NTYPES; t++) free(r->gm[g].program_note[t]);
         free(r->gm[g].code);
         free(r->gm[g].name);
         free(r->gm[g].wkb);
@@ -245,5 +264,64 @@ int bp_result_category(const bp_result *r, const char *name)
 {
     for (size_t c = 0; c < r->ncat; c++)
         if (!strcmp(r->cat[c], name)) return (int)c;
+    return -1;
+}
+
+bp_status bp_result_alloc_decisions(bp_result *r, bp_ctx *ctx)
+{
+    if (r->besluit) return BP_OK;
+    size_t m = r->n ? r->n : 1;
+    r->besluit = calloc(m, 1);
+    r->dtype = malloc(m);
+    r->dhomes = malloc(m * sizeof *r->dhomes);
+    r->dtext = calloc(m * BP_NDTEXT, sizeof *r->dtext);
+    if (!r->besluit || !r->dtype || !r->dhomes || !r->dtext) {
+        free(r->besluit), free(r->dtype), free(r->dhomes), free(r->dtext);
+        r->besluit = NULL, r->dtype = NULL, r->dhomes = NULL, r->dtext = NULL;
+        return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < r->n; i++) {
+        r->dtype[i] = -1;
+        r->dhomes[i] = NAN;
+    }
+    return BP_OK;
+}
+
+bp_status bp_result_alloc_points(bp_result *r, bp_ctx *ctx)
+{
+    if (r->px) return BP_OK;
+    size_t m = r->n ? r->n : 1;
+    r->px = malloc(m * sizeof *r->px);
+    r->py = malloc(m * sizeof *r->py);
+    if (!r->px || !r->py) {
+        free(r->px), free(r->py);
+        r->px = r->py = NULL;
+        return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < r->n; i++) r->px[i] = r->py[i] = NAN;
+    return BP_OK;
+}
+
+static int cmp_by_id(const void *x, const void *y, void *ud)
+{
+    return strcmp(bp_result_id(ud, *(const size_t *)x), bp_result_id(ud, *(const size_t *)y));
+}
+
+long bp_result_find_id(const bp_result *r, const char *id, size_t **index)
+{
+    if (!*index) {
+        *index = malloc((r->n ? r->n : 1) * sizeof **index);
+        if (!*index) return -1;
+        for (size_t i = 0; i < r->n; i++) (*index)[i] = i;
+        qsort_r(*index, r->n, sizeof **index, cmp_by_id, (void *)r);
+    }
+    size_t lo = 0, hi = r->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(bp_result_id(r, (*index)[mid]), id);
+        if (c == 0) return (long)(*index)[mid];
+        if (c < 0) lo = mid + 1;
+        else hi = mid;
+    }
     return -1;
 }

@@ -72,7 +72,11 @@ enum {
     BP_KO_DISTANCE = 1,       /* a facility beyond its knockout_m */
     BP_KO_SIZE = 2,           /* too small for the profile's min_homes */
     BP_KO_FILTER = 4,         /* fails the filter */
+    BP_KO_AFGEVALLEN = 8,     /* dropped by the workshop (besluit afgevallen) */
 };
+
+/* The text fields of a decision (dtext[i * BP_NDTEXT + k]). */
+enum { BP_DT_CORPORATIE = 0, BP_DT_ZORG = 1, BP_DT_OPMERKING = 2, BP_DT_GEWIJZIGD = 3, BP_NDTEXT = 4 };
 
 #define BP_NO_GEMEENTE UINT32_MAX
 
@@ -89,6 +93,9 @@ typedef struct {
     size_t n_plots;                  /* plots assigned */
     size_t n_suitable;               /* not knocked out */
     double capacity;                 /* homes on those plots */
+    /* filled by the programme */
+    double programmed[BP_NTYPES];    /* homes programmed per type */
+    char *program_note[BP_NTYPES];   /* "gedekt", "tekort: ...", or NULL */
 } bp_gm;
 
 /* ---- the result ---------------------------------------------------------- */
@@ -125,6 +132,18 @@ struct bp_result {
     unsigned char *knock;     /* n, BP_KO_* for the ranked profile */
     int32_t *rank;            /* n, 1 = best, 0 = knocked out */
     uint32_t *order;          /* n plot indexes in rank order (knocked out last) */
+
+    /* the workshop's decisions (workshop/decisions.c); NULL when none */
+    unsigned char *besluit;   /* n, bp_besluit */
+    signed char *dtype;       /* n, woningtype decided, -1 none */
+    double *dhomes;           /* n, homes decided, NaN: the capacity */
+    char **dtext;             /* n * BP_NDTEXT, NULL when empty */
+
+    /* the programme (workshop/program.c); NULL until proposed */
+    signed char *ptype;       /* n, type served, -1 none */
+    double *phomes;           /* n, homes counted */
+    unsigned char *preserved; /* n, 1: reserved by the table */
+    double *px, *py;          /* n, a point on each plot (analysis CRS) */
 
     bp_gm *gm;
     size_t ngm;
@@ -171,6 +190,14 @@ long bp_result_add_gemeente(bp_result *r, const char *code, const char *name, co
                             size_t wkb_len);
 /* Index of a category by name, or -1. */
 int bp_result_category(const bp_result *r, const char *name);
+/* Allocates the decision arrays (all open, no type, no homes, no text);
+ * BP_OK or BP_ERR_NOMEM.  Does nothing when they exist. */
+bp_status bp_result_alloc_decisions(bp_result *r, bp_ctx *ctx);
+/* Allocates the points px/py (NaN) when missing; BP_OK or BP_ERR_NOMEM. */
+bp_status bp_result_alloc_points(bp_result *r, bp_ctx *ctx);
+/* Index of the plot with this id, or -1 (a sorted lookup built on use;
+ * *index caches it: NULL first, free() when done). */
+long bp_result_find_id(const bp_result *r, const char *id, size_t **index);
 
 /* ---- store.c: the result inside its GeoPackage --------------------------- */
 

@@ -49,6 +49,7 @@ bp_status bp_options_make(const bp_config *c, bp_options *o, bp_ctx *ctx)
     o->gap = (bp_gap_opts){c->gap_weight, (bp_type)c->profile};
     o->rank = (bp_rank_opts){(bp_type)c->profile};
     o->filter = c->filter;
+    o->decisions_from = c->decisions_from;
     o->write = (bp_write_opts){c->output, bp_config_format(c), c->overwrite, NULL};
     return BP_OK;
 }

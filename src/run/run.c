@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <cpl_error.h>
 
 typedef struct {
@@ -31,6 +32,8 @@ typedef struct {
     GDALProgressFunc progress;
     void *pdata;
     struct timespec phase;
+    const char *previous;        /* the output being replaced, when it holds decisions */
+    bp_decisions gone;           /* decisions whose plot is gone */
 } pipeline;
 
 /* A GDAL scaled progress for a stage: [lo, hi] of the run's progress. */
@@ -141,6 +144,49 @@ static bp_status distance_stage(pipeline *p, bp_ctx *ctx)
     return st;
 }
 
+/* ---- the workshop's decisions ---------------------------------------------------- */
+
+/* Warns about decisions whose plot is not among the candidates. */
+static void warn_gone(const bp_decisions *gone, size_t before, const char *source, const char *fate, bp_ctx *ctx)
+{
+    size_t n = gone->n - before;
+    if (!n) return;
+    char ids[200] = "";
+    for (size_t k = before; k < gone->n && k < before + 3; k++) {
+        size_t len = strlen(ids);
+        snprintf(ids + len, sizeof ids - len, "%s%s", k > before ? ", " : "", gone->d[k].plot_id);
+    }
+    bp_warn(ctx, "%s: %zu decision%s on plots that are no longer candidates (%s%s) %s", source, n, n == 1 ? "" : "s",
+            ids, n > 3 ? ", ..." : "", fate);
+}
+
+/* Carries the decisions of the output being replaced over to the new
+ * result by plot id, and imports those of --decisions. */
+static bp_status carry_decisions(pipeline *p, bp_ctx *ctx)
+{
+    const bp_write_opts *w = &p->o.write;
+    bp_status st = bp_result_alloc_decisions(p->r, ctx);
+    if (st == BP_OK && w->format == BP_FMT_GPKG && w->overwrite && access(w->output, F_OK) == 0) {
+        bp_decisions old = {0};
+        st = bp_decisions_read(w->output, &old, ctx);
+        if (st == BP_OK) {
+            p->previous = w->output;
+            st = bp_decisions_apply(p->r, &old, &p->gone, ctx);
+            warn_gone(&p->gone, 0, w->output, "are kept in table besluiten_vervallen", ctx);
+        }
+        bp_decisions_clear(&old);
+    }
+    if (st == BP_OK && p->o.decisions_from) {
+        bp_decisions imp = {0};
+        size_t before = p->gone.n;
+        st = bp_decisions_read(p->o.decisions_from, &imp, ctx);
+        if (st == BP_OK) st = bp_decisions_apply(p->r, &imp, &p->gone, ctx);
+        if (st == BP_OK) warn_gone(&p->gone, before, p->o.decisions_from, "are kept in table besluiten_vervallen", ctx);
+        bp_decisions_clear(&imp);
+    }
+    return st;
+}
+
 /* ---- score, gap, rank ------------------------------------------------------------ */
 
 static bp_status rank_stages(bp_result *r, const bp_score_opts *so, const bp_gap_opts *go, const bp_rank_opts *ro,
@@ -176,7 +222,8 @@ static bp_status write_stage(pipeline *p, time_t started, bp_ctx *ctx)
 
     bp_plot_reader pr = {0};
     bp_status st = bp_plot_reader_memory(&pr, &p->plots, ctx);
-    bp_write_input in = {r, &pr, p->fac, p->o.fac_source, p->net, p->vertex_dist};
+    bp_write_input in = {.r = r, .plots = &pr, .facilities = p->fac, .fac_sources = p->o.fac_source, .net = p->net,
+                         .vertex_dist = p->vertex_dist, .previous = p->previous, .gone = &p->gone};
     bp_write_opts wo = p->o.write;
     wo.srs = p->crs.target;
     void *sp = scale(p, 0.7, 1.0);
@@ -217,6 +264,7 @@ static void pipeline_clear(pipeline *p)
     bp_network_free(p->net, &p->g);
     free(p->vertex_dist);
     bp_result_free(p->r);
+    bp_decisions_clear(&p->gone);
     bp_geos_finish(&p->g);
     bp_crs_clear(&p->crs);
     bp_options_clear(&p->o);
@@ -254,6 +302,7 @@ static bp_status run(pipeline *p, bp_summary *summary, bp_ctx *ctx)
 
     if ((st = read_stage(p, ctx)) != BP_OK) return st;
     if ((st = distance_stage(p, ctx)) != BP_OK) return st;
+    if ((st = carry_decisions(p, ctx)) != BP_OK) return st;
     if ((st = rank_stages(p->r, &p->o.score, &p->o.gap, &p->o.rank, ctx)) != BP_OK) return st;
     bp_debug_phase("scores", &p->phase);
     if ((st = write_stage(p, started, ctx)) != BP_OK) return st;
@@ -283,6 +332,7 @@ bp_status bp_result_load(const char *gpkg, bp_result **out, bp_ctx *ctx)
     bp_result *r = bp_result_new();
     if (!r) return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
     bp_status st = bp_result_restore(r, gpkg, ctx);
+    if (st == BP_OK) st = bp_result_read_decisions(r, gpkg, ctx);
     if (st == BP_OK) {
         /* copies: the stages keep their options in r */
         bp_criterion *crit = malloc((r->ncat ? r->ncat : 1) * sizeof *crit);
@@ -361,4 +411,24 @@ bp_config *bp_result_config(const bp_result *r)
         return NULL;
     }
     return c;
+}
+
+bp_status bp_result_read_decisions(bp_result *r, const char *gpkg, bp_ctx *ctx)
+{
+    bp_decisions ds = {0};
+    bp_status st = bp_decisions_read(gpkg, &ds, ctx);
+    if (st == BP_OK && r->besluit) { /* start from no decisions: the file is the truth */
+        for (size_t i = 0; i < r->n; i++) {
+            r->besluit[i] = BP_BESLUIT_OPEN;
+            r->dtype[i] = -1;
+            r->dhomes[i] = NAN;
+            for (int k = 0; k < BP_NDTEXT; k++) {
+                free(r->dtext[i * BP_NDTEXT + k]);
+                r->dtext[i * BP_NDTEXT + k] = NULL;
+            }
+        }
+    }
+    if (st == BP_OK) st = bp_decisions_apply(r, &ds, NULL, ctx);
+    bp_decisions_clear(&ds);
+    return st;
 }

@@ -18,6 +18,7 @@
 #include "gap/gap.h"
 #include "rank/rank.h"
 #include "output/output.h"
+#include "workshop/workshop.h"
 
 /* Every stage's options, cut from one configuration.  Strings are borrowed
  * from the configuration, which must outlive them. */
@@ -43,6 +44,7 @@ typedef struct {
     bp_gap_opts gap;
     bp_rank_opts rank;
     const char *filter;
+    const char *decisions_from;
     bp_write_opts write;     /* srs set by the run */
 } bp_options;
 

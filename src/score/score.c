@@ -20,6 +20,7 @@ static unsigned char knockouts(const bp_result *r, const bp_score_opts *o, size_
     if ((r->flags[i] & BP_PLOT_POLYGON) && need > 0 && bp_criteria_capacity(r->area[i], o->density) < need)
         k |= BP_KO_SIZE;
     if (r->flags[i] & BP_PLOT_FILTER_FAIL) k |= BP_KO_FILTER;
+    if (r->besluit && r->besluit[i] == BP_BESLUIT_AFGEVALLEN) k |= BP_KO_AFGEVALLEN;
     return k;
 }
 

@@ -136,8 +136,19 @@ static bp_status layer_geojson(GDALDatasetH ds, const char *name, double tol, ch
     return BP_OK;
 }
 
+static bp_status geo_read(bp_serve_geo *g, const char *gpkg, const bp_result *r, double tolerance_m, bp_ctx *ctx);
+static bp_status attributes(const char *gpkg, int64_t fid, bp_serve_buf *b, bp_ctx *ctx);
+
 bp_status bp_serve_geo_read(bp_serve_geo *g, const char *gpkg, const bp_result *r, double tolerance_m,
                             bp_ctx *ctx)
+{
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    bp_status st = geo_read(g, gpkg, r, tolerance_m, ctx);
+    CPLPopErrorHandler();
+    return st;
+}
+
+static bp_status geo_read(bp_serve_geo *g, const char *gpkg, const bp_result *r, double tolerance_m, bp_ctx *ctx)
 {
     memset(g, 0, sizeof *g);
     size_t n = bp_result_count(r);
@@ -257,6 +268,14 @@ bp_status bp_serve_geo_read(bp_serve_geo *g, const char *gpkg, const bp_result *
 }
 
 bp_status bp_serve_geo_attributes(const char *gpkg, int64_t fid, bp_serve_buf *b, bp_ctx *ctx)
+{
+    CPLPushErrorHandler(CPLQuietErrorHandler); /* per thread; GDAL's notices are not ours to print */
+    bp_status st = attributes(gpkg, fid, b, ctx);
+    CPLPopErrorHandler();
+    return st;
+}
+
+static bp_status attributes(const char *gpkg, int64_t fid, bp_serve_buf *b, bp_ctx *ctx)
 {
     GDALDatasetH ds = GDALOpenEx(gpkg, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
     if (!ds) return bp_error(ctx, BP_ERR_IO, "%s: cannot open", gpkg);

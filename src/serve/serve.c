@@ -39,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <microhttpd.h>
@@ -63,6 +64,7 @@ typedef struct {
     bp_result *r;
     char key[1024];          /* parameters r is ranked with ("" : as loaded) */
     unsigned gen;            /* decision generation r has read */
+    struct timespec mtime;   /* of the GeoPackage when r read its decisions */
 } pool_item;
 
 typedef struct {
@@ -312,9 +314,18 @@ static bp_status pool_rank(state *s, pool_item *it, const params *p, bp_ctx *ctx
     char key[sizeof it->key];
     params_key(s, p, key, sizeof key);
     unsigned gen = atomic_load(&s->gen);
-    if (it->gen == gen && !strcmp(key, it->key)) return BP_OK;
-    if (it->gen != gen) {
-        /* TODO(workshop): bp_result_read_decisions(it->r, s->gpkg, ctx) once main implements it */
+    /* decisions saved here (gen) or by another program, e.g. QGIS (mtime) */
+    struct stat sb;
+    int changed = it->gen != gen;
+    if (stat(s->gpkg, &sb) == 0 &&
+        (sb.st_mtim.tv_sec != it->mtime.tv_sec || sb.st_mtim.tv_nsec != it->mtime.tv_nsec)) {
+        changed = 1;
+        it->mtime = sb.st_mtim;
+    }
+    if (!changed && !strcmp(key, it->key)) return BP_OK;
+    if (changed) {
+        bp_status st = bp_result_read_decisions(it->r, s->gpkg, ctx);
+        if (st != BP_OK) return st;
         it->gen = gen;
     }
     bp_config *cfg = bp_result_config(it->r);
@@ -423,6 +434,19 @@ static void put_ints(bp_serve_buf *b, size_t n, const int32_t *ints, const doubl
     bp_serve_buf_add(b, tmp, k);
 }
 
+/* ,"decided":[[plot, "besluit"], ...] for the plots with a decision. */
+static void put_decided(bp_serve_buf *b, const bp_result *r)
+{
+    bp_serve_buf_puts(b, "],\"decided\":[");
+    int first = 1;
+    for (size_t i = 0; i < r->n; i++) {
+        bp_besluit d = bp_result_besluit(r, i);
+        if (d == BP_BESLUIT_OPEN) continue;
+        bp_serve_buf_printf(b, "%s[%zu,\"%s\"]", first ? "" : ",", i, bp_besluit_name(d));
+        first = 0;
+    }
+}
+
 static enum MHD_Result h_rerank(state *s, struct MHD_Connection *c, const bp_json *j)
 {
     params p;
@@ -444,6 +468,7 @@ static enum MHD_Result h_rerank(state *s, struct MHD_Connection *c, const bp_jso
         /* scores in hundredths: whole numbers parse fastest */
         bp_serve_buf_puts(&b, "],\"score100\":[");
         put_ints(&b, r->n, NULL, r->score + p.profile, BP_NTYPES);
+        put_decided(&b, r);
         bp_serve_buf_printf(&b, "],\"ms\":%.1f}", (t1 - t0) * 1000.0);
     }
     pthread_mutex_unlock(&it->mu);
@@ -531,8 +556,19 @@ static enum MHD_Result h_plot(state *s, struct MHD_Connection *c, size_t i, cons
             bp_serve_buf_num(&b, hi, 4);
             bp_serve_buf_puts(&b, "]");
         } else bp_serve_buf_puts(&b, "null");
-        /* TODO(workshop): the decision through bp_result_besluit & co once main implements them */
-        bp_serve_buf_puts(&b, ",\"decision\":null");
+        bp_serve_buf_puts(&b, ",\"decision\":{\"besluit\":");
+        bp_serve_buf_json_str(&b, bp_besluit_name(bp_result_besluit(r, i)));
+        int dt = bp_result_decision_type(r, i);
+        bp_serve_buf_puts(&b, ",\"woningtype\":");
+        bp_serve_buf_json_str(&b, dt >= 0 ? bp_type_name((bp_type)dt) : NULL);
+        bp_serve_buf_puts(&b, ",\"woningen\":");
+        bp_serve_buf_num(&b, bp_result_decision_homes(r, i), 0);
+        static const char *const texts[] = {"partner_corporatie", "partner_zorg", "opmerking", "besluit_gewijzigd"};
+        for (int k = 0; k < 4; k++) {
+            bp_serve_buf_printf(&b, ",\"%s\":", texts[k]);
+            bp_serve_buf_json_str(&b, bp_result_decision_text(r, i, texts[k]));
+        }
+        bp_serve_buf_puts(&b, "}");
     }
     pthread_mutex_unlock(&it->mu);
     if (st == BP_OK) {
@@ -611,25 +647,19 @@ static enum MHD_Result h_gemeenten(state *s, struct MHD_Connection *c)
     const bp_result *r = it->r;
     bp_serve_buf b = {0};
     bp_serve_buf_puts(&b, "{\"gemeenten\":[");
-    for (size_t g = 0; g < r->ngm; g++) {
-        const bp_gm *m = &r->gm[g];
+    for (size_t g = 0; g < bp_result_ngemeenten(r); g++) {
         bp_serve_buf_puts(&b, g ? ",{\"code\":" : "{\"code\":");
-        bp_serve_buf_json_str(&b, m->code);
+        bp_serve_buf_json_str(&b, bp_result_gemeente_code(r, g));
         bp_serve_buf_puts(&b, ",\"name\":");
-        bp_serve_buf_json_str(&b, m->name);
+        bp_serve_buf_json_str(&b, bp_result_gemeente_name(r, g));
+        static const char *const figs[] = {"opgave", "plannen", "gerealiseerd", "gap", "programmed"};
         for (int t = 0; t < BP_NTYPES; t++) {
-            double gap = NAN, share = NAN;
-            bp_gap_compute(m->opgave[t], m->plannen[t], m->gerealiseerd[t], &gap, &share);
-            bp_serve_buf_printf(&b, ",\"%s\":{\"opgave\":", bp_type_name((bp_type)t));
-            bp_serve_buf_num(&b, m->opgave[t], 0);
-            bp_serve_buf_puts(&b, ",\"plannen\":");
-            bp_serve_buf_num(&b, m->plannen[t], 0);
-            bp_serve_buf_puts(&b, ",\"gerealiseerd\":");
-            bp_serve_buf_num(&b, m->gerealiseerd[t], 0);
-            bp_serve_buf_puts(&b, ",\"gap\":");
-            bp_serve_buf_num(&b, gap, 0);
-            /* TODO(workshop): programmed homes via bp_result_gemeente_figure once main implements it */
-            bp_serve_buf_puts(&b, ",\"programmed\":null}");
+            bp_serve_buf_printf(&b, ",\"%s\":{", bp_type_name((bp_type)t));
+            for (int k = 0; k < 5; k++) {
+                bp_serve_buf_printf(&b, "%s\"%s\":", k ? "," : "", figs[k]);
+                bp_serve_buf_num(&b, bp_result_gemeente_figure(r, g, (bp_type)t, figs[k]), 0);
+            }
+            bp_serve_buf_puts(&b, "}");
         }
         bp_serve_buf_puts(&b, "}");
     }
@@ -660,17 +690,18 @@ static enum MHD_Result h_decision(state *s, struct MHD_Connection *c, const bp_j
         if (strlen(v->str) > 4000) return send_error(c, 400, "text too long");
         val[k] = v->str;
     }
-    (void)val;
-    /* TODO(workshop): bp_decision_save(s->gpkg, id, &edit, "serve", ctx) once main implements it */
-    return send_error(c, 501, "beslissingen opslaan volgt (workshop-API nog niet beschikbaar)");
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
+    bp_decision_edit e = {val[0], val[1], val[2], val[3], val[4], val[5]};
+    /* the form sends every field; "" clears one */
+    bp_ctx *ctx = bp_ctx_new();
+    if (!ctx) return send_error(c, 500, "out of memory");
+    bp_status st = bp_decision_save(s->gpkg, bp_result_plot_id(s->pool[0].r, i), &e, "bodnaarplot serve", ctx);
+    enum MHD_Result ret;
+    if (st == BP_OK) {
+        atomic_fetch_add(&s->gen, 1);
+        ret = send_data(c, 200, "application/json", "{\"ok\":true}", 11, MHD_RESPMEM_PERSISTENT, NULL);
+    } else ret = send_error(c, st == BP_ERR_USAGE ? 400 : st == BP_ERR_IO ? 503 : 500, bp_ctx_errmsg(ctx));
+    bp_ctx_free(ctx);
+    return ret;
 }
 
 /* ---- dispatch -------------------------------------------------------------- */
@@ -758,6 +789,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     else ret = send_error(c, 404, "not found");
     bp_serve_json_free(j);
     return ret;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
 }
 
 /* Percent-decoding of the path and query as libmicrohttpd's, but %00 is

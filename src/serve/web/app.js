@@ -189,6 +189,7 @@
       S.cls[i] = classOf(j.rank[i], sc[i]);
       if (j.rank[i] > 0 && j.rank[i] <= 1000) S.byRank[j.rank[i]] = i;
     }
+    S.decisions = new Map(j.decided || []);
     plotLayer.redraw();
     renderTable();
   }
@@ -377,7 +378,6 @@
     f.elements.partner_zorg.value = d.partner_zorg || '';
     f.elements.opmerking.value = d.opmerking || '';
     $('decision_status').textContent = '';
-    if (d.besluit) S.decisions.set(i, d.besluit);
     card.hidden = false;
   }
 
@@ -391,7 +391,8 @@
       await api('/api/decision', body);
       S.decisions.set(i, body.besluit);
       $('decision_status').textContent = 'Opgeslagen';
-      plotLayer.redraw(); renderTable();
+      window.bpSaved = (window.bpSaved || 0) + 1;
+      rerank();   // a dropped plot is knocked out: new ranks
     } catch (err) { $('decision_status').textContent = 'Niet opgeslagen: ' + err.message; }
   }
 
