@@ -85,7 +85,7 @@
       this._c.remove();
     },
     redraw() {
-      if (!this._map || !S.plots) return;
+      if (!this._map || !S.plots || !S.rank) return;
       const m = this._map, size = m.getSize(), dpr = window.devicePixelRatio || 1;
       const c = this._c;
       L.DomUtil.setPosition(c, m.containerPointToLayerPoint([0, 0]));
@@ -228,6 +228,7 @@
       // the update is on screen at the next frame
       await new Promise((res) => requestAnimationFrame(() => res()));
       S.lastUpdateMs = performance.now() - t;
+      S.doneSeq = seq;
       S.updates++;
       $('status').textContent = 'Nieuwe rangorde in ' + Math.round(S.lastUpdateMs) + ' ms (server ' + fmt(j.ms, 0) + ' ms)';
       if ($('consensus').checked) updateConsensus();
@@ -339,7 +340,7 @@
   }
 
   // ---- the plot card ---------------------------------------------------------
-  async function openCard(i, pan) {
+  async function openCard(i, pan, fill) {
     S.card = i;
     if (pan) map.panTo(L.latLng(S.meta_pt(i)));
     let j;
@@ -370,6 +371,14 @@
     dl.replaceChildren();
     Object.keys(j.attributes || {}).forEach((k) => dl.append(el('dt', k), el('dd', j.attributes[k])));
     const f = $('decision'), d = j.decision || {};
+    const refresh = f.dataset.plot === String(i) && !card.hidden && !fill;
+    if (!refresh) fillForm(f, i, d);
+    card.hidden = false;
+  }
+
+  // the form is filled when a plot's card opens or its decision is saved,
+  // not when a re-rank refreshes the card (the table may be typing)
+  function fillForm(f, i, d) {
     f.dataset.plot = String(i);
     f.elements.besluit.value = d.besluit || 'open';
     f.elements.woningtype.value = d.woningtype || '';
@@ -378,7 +387,6 @@
     f.elements.partner_zorg.value = d.partner_zorg || '';
     f.elements.opmerking.value = d.opmerking || '';
     $('decision_status').textContent = '';
-    card.hidden = false;
   }
 
   async function saveDecision(e) {
@@ -390,9 +398,10 @@
     try {
       await api('/api/decision', body);
       S.decisions.set(i, body.besluit);
-      $('decision_status').textContent = 'Opgeslagen';
       window.bpSaved = (window.bpSaved || 0) + 1;
-      rerank();   // a dropped plot is knocked out: new ranks
+      await rerank();   // a dropped plot is knocked out: new ranks
+      await openCard(i, false, true);
+      $('decision_status').textContent = 'Opgeslagen';
     } catch (err) { $('decision_status').textContent = 'Niet opgeslagen: ' + err.message; }
   }
 
@@ -485,5 +494,5 @@
     if (document.fullscreenElement) document.exitFullscreen();
     else document.documentElement.requestFullscreen().catch(() => {});
   }
-  start().catch((e) => { $('status').textContent = 'Fout bij starten: ' + e.message; window.bpError = e.message; });
+  start().catch((e) => { $('status').textContent = 'Fout bij starten: ' + e.message; window.bpError = e.stack || e.message; });
 })();
