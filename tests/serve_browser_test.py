@@ -148,7 +148,7 @@ def move_slider(b, cat, presses):
     b.js("document.getElementById('w_%s').focus()" % cat)
     for _ in range(presses):
         b.key("ArrowRight", "ArrowRight", 39)
-    time.sleep(0.2)  # past the page's 60 ms debounce
+    time.sleep(0.2)  # past the page's 40 ms debounce
     b.wait("window.bp.updates > %d && window.bp.doneSeq === window.bp.seq" % before, 120, "the re-rank")
     return b.js("window.bp.lastUpdateMs")
 

@@ -97,28 +97,39 @@
       const P = S.plots, n = S.n, X = P.X, Y = P.Y;
       // screen positions, reused for hit tests
       const sx = this.sx || (this.sx = new Float32Array(n)), sy = this.sy || (this.sy = new Float32Array(n));
-      for (let i = 0; i < n; i++) { sx[i] = X[i] * sc - o.x; sy[i] = Y[i] * sc - o.y; }
       const poly = z >= 15;
-      const W = size.x, H = size.y;
-      for (let k = 0; k < CLASSES.length; k++) {
+      const W = size.x, H = size.y, K = CLASSES.length;
+      // counting sort of the visible plots by class: one pass, then one fill per class
+      const vis = this.vis || (this.vis = new Int32Array(n)), cnt = new Int32Array(K + 1);
+      let nv = 0;
+      for (let i = 0; i < n; i++) {
+        const x = X[i] * sc - o.x, y = Y[i] * sc - o.y;
+        sx[i] = x; sy[i] = y;
+        if (x < -50 || y < -50 || x > W + 50 || y > H + 50) continue;
+        vis[nv++] = i; cnt[S.cls[i] + 1]++;
+      }
+      for (let k = 0; k < K; k++) cnt[k + 1] += cnt[k];
+      const bykl = this.bykl || (this.bykl = new Int32Array(n)), pos = cnt.slice(0, K);
+      for (let q = 0; q < nv; q++) { const i = vis[q]; bykl[pos[S.cls[i]]++] = i; }
+      for (let k = 0; k < K; k++) {
+        ctx.fillStyle = CLASSES[k].color;
+        if (!poly) {
+          for (let q = cnt[k]; q < cnt[k + 1]; q++) { const i = bykl[q]; ctx.fillRect(sx[i] - 2.5, sy[i] - 2.5, 5, 5); }
+          continue;
+        }
         ctx.beginPath();
-        for (let i = 0; i < n; i++) {
-          if (S.cls[i] !== k) continue;
-          const x = sx[i], y = sy[i];
-          if (x < -50 || y < -50 || x > W + 50 || y > H + 50) continue;
-          if (poly && P.off[i + 1] > P.off[i]) {
+        for (let q = cnt[k]; q < cnt[k + 1]; q++) {
+          const i = bykl[q];
+          if (P.off[i + 1] > P.off[i]) {
             for (let v = P.off[i]; v < P.off[i + 1]; v++) {
               const vx = P.RX[v] * sc - o.x, vy = P.RY[v] * sc - o.y;
               if (v === P.off[i]) ctx.moveTo(vx, vy); else ctx.lineTo(vx, vy);
             }
             ctx.closePath();
-          } else {
-            ctx.rect(x - 2.5, y - 2.5, 5, 5);
-          }
+          } else ctx.rect(sx[i] - 2.5, sy[i] - 2.5, 5, 5);
         }
-        ctx.fillStyle = CLASSES[k].color;
         ctx.fill();
-        if (poly) { ctx.strokeStyle = '#222'; ctx.lineWidth = 1; ctx.stroke(); }
+        ctx.strokeStyle = '#222'; ctx.lineWidth = 1; ctx.stroke();
       }
       // consensus: a magenta ring; decisions: a black/white square frame
       if (S.consensus) {
@@ -281,7 +292,7 @@
   function scheduleRerank(t0) {
     if (pendingT0 === null) pendingT0 = t0;
     clearTimeout(timer);
-    timer = setTimeout(() => { const t = pendingT0; pendingT0 = null; rerank(t); }, 60);
+    timer = setTimeout(() => { const t = pendingT0; pendingT0 = null; rerank(t); }, 40);
   }
 
   function buildParties() {
