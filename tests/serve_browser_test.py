@@ -215,8 +215,15 @@ with tempfile.TemporaryDirectory() as work:
                          (pid,)).fetchone()
         db.close()
         check(row == ("gereserveerd", "geclusterd", 30, note), "decision in the GeoPackage: %r" % (row,))
+        # consensus of the three default parties (all start from the table's weights here)
+        b.js("document.getElementById('consensus').click()")
+        b.wait("/kavels staan bij alle/.test(document.getElementById('status').textContent)", 30, "the consensus")
+        check(b.js("window.bp.consensus.length") == 10, "consensus of equal parties = the top 10")
         if args.screenshot:
-            time.sleep(0.5)
+            # the best plot at street scale, beside the card
+            b.js("(() => { const i = window.bp.plots.ids.indexOf(%s); window.bp.map.setView(window.bp.meta_pt(i), 14);"
+                 " window.bp.map.panBy([-260, 60]); })()" % json.dumps(pid))
+            time.sleep(1.0)
             png = base64.b64decode(b.send("Page.captureScreenshot", format="png")["data"])
             with open(args.screenshot, "wb") as f:
                 f.write(png)

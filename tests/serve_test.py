@@ -152,6 +152,42 @@ with tempfile.TemporaryDirectory() as work:
     check(rr["rank"][drop] == 0, "dropped plot still knocked out after a restart")
     st, _ = srv.json("POST", "/api/decision", {"plot": drop, "besluit": "open"})
 
+    # ---- concurrent mixed requests: each answer as if alone (the ThreadSanitizer
+    # run of scripts/test.sh runs this too)
+    import threading
+    jobs = []
+    for k in range(40):
+        w = {"zorg": 1 + k % 7, "ontmoeting": 1 + (k * 3) % 5}
+        if k % 4 == 0:
+            jobs.append(("POST", "/api/plot", {"plot": k, "n": 10, "weights": w}))
+        elif k % 4 == 1:
+            jobs.append(("POST", "/api/consensus", {"n": 10, "parties": [{"weights": w}, {"weights": {"zorg": 3}}]}))
+        elif k % 8 == 2:
+            jobs.append(("POST", "/api/decision", {"plot": 100 + k, "besluit": "kansrijk", "opmerking": "k%d" % k}))
+        else:
+            jobs.append(("POST", "/api/rerank", {"weights": w}))
+    answers = [None] * len(jobs)
+
+    def run(k):
+        answers[k] = srv.json(*jobs[k])
+
+    ths = [threading.Thread(target=run, args=(k,)) for k in range(len(jobs))]
+    for t in ths:
+        t.start()
+    for t in ths:
+        t.join(120)
+    check(all(a is not None and a[0] == 200 for a in answers), "40 concurrent mixed requests all 200")
+    same = 0
+    for k, (method, path, body) in enumerate(jobs):
+        if path == "/api/rerank" and answers[k]:
+            want = helper_top(gpkg, "geclusterd", 0.25, 400, dict(base, **body["weights"]))
+            same += server_top(ids, answers[k][1], 400) == want
+    nrr = sum(1 for j in jobs if j[1] == "/api/rerank")
+    check(same == nrr, "every concurrent re-rank equals the library's alone (%d of %d)" % (same, nrr))
+    for k in range(len(jobs)):
+        if jobs[k][1] == "/api/decision":
+            srv.json("POST", "/api/decision", {"plot": jobs[k][2]["plot"], "besluit": "open", "opmerking": ""})
+
     # ---- malformed and hostile requests: 4xx, never a crash
     bad = [
         ("POST", "/api/rerank", "{", 400), ("POST", "/api/rerank", "[1,2]", 400), ("POST", "/api/rerank", "", 400),

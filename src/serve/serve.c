@@ -978,17 +978,17 @@ static void state_free(state *s)
 bp_status bp_serve(const bp_serve_opts *o, bp_ctx *ctx)
 {
     if (!o || !o->gpkg || !o->stop) return bp_error(ctx, BP_ERR_USAGE, "serve needs a GeoPackage and a stop flag");
-    const char *listen = o->listen ? o->listen : "127.0.0.1";
+    const char *addr = o->listen ? o->listen : "127.0.0.1";
     struct sockaddr_in sa;
     memset(&sa, 0, sizeof sa);
     sa.sin_family = AF_INET;
-    if (inet_pton(AF_INET, listen, &sa.sin_addr) != 1)
-        return bp_error(ctx, BP_ERR_USAGE, "--listen: '%s' is not an IPv4 address (e.g. 127.0.0.1 or 0.0.0.0)", listen);
-    int loopback = !strcmp(listen, "127.0.0.1");
+    if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
+        return bp_error(ctx, BP_ERR_USAGE, "--listen: '%s' is not an IPv4 address (e.g. 127.0.0.1 or 0.0.0.0)", addr);
+    int loopback = !strcmp(addr, "127.0.0.1");
     if (o->token && *o->token && strlen(o->token) < 16)
         return bp_error(ctx, BP_ERR_USAGE, "the token must have at least 16 characters");
     if (!loopback && !(o->token && *o->token))
-        return bp_error(ctx, BP_ERR_USAGE, "listening on %s needs a token (the CLI makes one)", listen);
+        return bp_error(ctx, BP_ERR_USAGE, "listening on %s needs a token (the CLI makes one)", addr);
     if (o->token && strspn(o->token, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != strlen(o->token))
         return bp_error(ctx, BP_ERR_USAGE, "the token may hold letters, digits, - and _ only");
     if (o->port < -1 || o->port > 65535) return bp_error(ctx, BP_ERR_USAGE, "--port: 1-65535");
@@ -1023,24 +1023,34 @@ bp_status bp_serve(const bp_serve_opts *o, bp_ctx *ctx)
     if (st == BP_OK) st = bp_serve_geo_read(&s->geo, o->gpkg, s->pool[0].r, 0.5, ctx);
     if (st == BP_OK) st = build_meta(s, ctx);
     struct MHD_Daemon *d = NULL;
+    int fd = -1;
+    if (st == BP_OK) {
+        /* our own listening socket: the port is known before any request */
+        int one = 1;
+        struct sockaddr_in bound;
+        socklen_t blen = sizeof bound;
+        fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) ||
+            bind(fd, (struct sockaddr *)&sa, sizeof sa) || listen(fd, 256) ||
+            getsockname(fd, (struct sockaddr *)&bound, &blen))
+            st = bp_error(ctx, BP_ERR_USAGE, "cannot listen on %s:%d: %s", addr, o->port == 0 ? 8080 : o->port,
+                          strerror(errno));
+        else s->port = ntohs(bound.sin_port);
+    }
     if (st == BP_OK) {
         s->localhost_only = !(o->token && *o->token);
         d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, handle,
-                             s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_NOTIFY_COMPLETED, completed,
+                             s, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED, completed,
                              s, MHD_OPTION_CONNECTION_LIMIT, (unsigned)512, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
                              (unsigned)(loopback ? 400 : 64), MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
                              MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_UNESCAPE_CALLBACK,
                              unescape, NULL, MHD_OPTION_END);
-        if (!d)
-            st = bp_error(ctx, BP_ERR_USAGE, "cannot listen on %s:%d (port in use?)", listen,
-                          o->port == 0 ? 8080 : o->port);
+        if (!d) st = bp_error(ctx, BP_ERR_USAGE, "cannot start the web server on %s:%d", addr, s->port);
     }
     if (st == BP_OK) {
-        const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-        s->port = di ? di->port : 0;
         if (o->ready) {
             char url[128];
-            snprintf(url, sizeof url, "http://%s:%d/", loopback ? "127.0.0.1" : listen, s->port);
+            snprintf(url, sizeof url, "http://%s:%d/", loopback ? "127.0.0.1" : addr, s->port);
             o->ready(url, s->port, o->userdata);
         }
         while (!*o->stop) {
@@ -1049,6 +1059,7 @@ bp_status bp_serve(const bp_serve_opts *o, bp_ctx *ctx)
         }
         MHD_stop_daemon(d);
     }
+    if (fd >= 0) close(fd);
     state_free(s);
     free(s);
     return st;

@@ -57,10 +57,11 @@
     seq: 0, updates: 0, lastUpdateMs: null, lastServerMs: null,
     card: null,
   };
-  window.bp = S;                     // for the browser test
+  window.bp = S;                     // for the browser test (S.map below)
 
   // ---- the map ---------------------------------------------------------------
   const map = L.map('map', { zoomAnimation: false, preferCanvas: true, keyboard: true });
+  S.map = map;
   const pdok = L.tileLayer('https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/standaard/EPSG:3857/{z}/{x}/{y}.png', {
     maxZoom: 19, attribution: 'Kaartgegevens © <a href="https://www.kadaster.nl">Kadaster</a> (PDOK)',
   });
@@ -76,7 +77,9 @@
     onAdd(m) {
       this._c = L.DomUtil.create('canvas', 'plots-canvas');
       this._c.style.pointerEvents = 'none';
-      m.getPanes().overlayPane.appendChild(this._c);
+      // a pane of its own above the other layers: the plots are what the table discusses
+      if (!m.getPane('plots')) m.createPane('plots').style.zIndex = 450;
+      m.getPane('plots').appendChild(this._c);
       m.on('moveend zoomend resize viewreset', this.redraw, this);
       this.redraw();
     },
@@ -97,7 +100,7 @@
       const P = S.plots, n = S.n, X = P.X, Y = P.Y;
       // screen positions, reused for hit tests
       const sx = this.sx || (this.sx = new Float32Array(n)), sy = this.sy || (this.sy = new Float32Array(n));
-      const poly = z >= 15;
+      const poly = z >= 15, h = z >= 14 ? 5 : z >= 12 ? 4 : 3;  // half the square's side
       const W = size.x, H = size.y, K = CLASSES.length;
       // counting sort of the visible plots by class: one pass, then one fill per class
       const vis = this.vis || (this.vis = new Int32Array(n)), cnt = new Int32Array(K + 1);
@@ -114,7 +117,7 @@
       for (let k = 0; k < K; k++) {
         ctx.fillStyle = CLASSES[k].color;
         if (!poly) {
-          for (let q = cnt[k]; q < cnt[k + 1]; q++) { const i = bykl[q]; ctx.fillRect(sx[i] - 2.5, sy[i] - 2.5, 5, 5); }
+          for (let q = cnt[k]; q < cnt[k + 1]; q++) { const i = bykl[q]; ctx.fillRect(sx[i] - h, sy[i] - h, 2 * h, 2 * h); }
           continue;
         }
         ctx.beginPath();
@@ -365,6 +368,7 @@
       (j.knocked_out ? 'afgevallen' : 'rang ' + j.rank) + ' · score ' + fmt(j.score, 2) +
       ' · ' + fmt(j.capacity) + ' woningen mogelijk';
     $('card_reason').textContent = j.reason ? 'Waarom: ' + j.reason : '';
+    $('card_dist').textContent = 'Afstand (' + j.distance_kind + ')';
     const tb = $('card_criteria').tBodies[0];
     tb.replaceChildren();
     j.criteria.forEach((c) => {
@@ -372,7 +376,7 @@
         : fmt(c.stable[0], 2) + ' – ' + (c.stable[1] === null ? '∞' : fmt(c.stable[1], 2));
       tb.append(Object.assign(el('tr'), {}));
       const tr = tb.lastChild;
-      tr.append(el('td', c.category), el('td', c.distance_m === null ? 'niet bereikbaar' : fmt(c.distance_m) + ' m ' + j.distance_kind, 'num'),
+      tr.append(el('td', c.category), el('td', c.distance_m === null ? 'onbereikbaar' : fmt(c.distance_m) + ' m', 'num'),
         el('td', fmt(c.score, 0), 'num'), el('td', fmt(c.weight, 1), 'num'), el('td', st));
     });
     $('card_gap').textContent = j.gap_weight_stable
@@ -441,7 +445,7 @@
       const cats = S.meta.categories;
       L.geoJSON(j, {
         pointToLayer: (f, ll) => L.circleMarker(ll, {
-          renderer, radius: 4, weight: 1, color: '#000', fillOpacity: 1,
+          renderer, radius: 3, weight: 1, color: '#fff', fillOpacity: 1,
           fillColor: OKABE[Math.max(0, cats.indexOf(f.properties.category)) % OKABE.length],
         }),
         onEachFeature: (f, lyr) => lyr.bindTooltip(document.createTextNode(
