@@ -14,7 +14,7 @@ set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config
       libgdal-dev gdal-bin libgeos-dev libproj-dev proj-bin
-      libspatialite-dev libsqlite3-dev libyaml-dev libreadosm-dev
+      libspatialite-dev libsqlite3-dev libyaml-dev libreadosm-dev coinor-libcbc-dev
       libmicrohttpd-dev libjs-leaflet)
 if [ "${1:-}" = "--test" ]; then
     pkgs+=(libcmocka-dev sqlite3 python3-gdal valgrind python3-networkx python3-shapely

@@ -235,6 +235,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "map")) return map_command(argc, argv);
     if (!strcmp(cmd, "besluit")) return bp_cli_besluit(argc, argv);
     if (!strcmp(cmd, "rescore")) return bp_cli_rescore(argc, argv);
+    if (!strcmp(cmd, "program")) return bp_cli_program(argc, argv);
     if (!strcmp(cmd, "serve")) return serve_command(argc, argv);
     if (strcmp(cmd, "score") && strcmp(cmd, "run")) {
         fprintf(stderr, "bodnaarplot: error: unknown command '%s' (commands: score, run, map, rescore, besluit, serve)\n", cmd);

@@ -89,7 +89,9 @@ int bp_cli_rescore(int argc, char **argv)
     int rc = 0;
     unsigned sw = 0;
     bp_config *cfg = bp_rescore_config(gpkg, ctx);
-    if (!cfg || bp_config_parse_args(cfg, BP_CMD_RESCORE, argc - 3, argv + 3, &sw, ctx) != BP_OK) {
+    int program = !strcmp(argv[1], "program");
+    if (!cfg || (program && bp_config_set(cfg, "program", "true", NULL, ctx) != BP_OK) ||
+        bp_config_parse_args(cfg, BP_CMD_RESCORE, argc - 3, argv + 3, &sw, ctx) != BP_OK) {
         rc = bp_cli_fail(bp_ctx_status(ctx), bp_ctx_errmsg(ctx));
         goto done;
     }
@@ -104,4 +106,17 @@ done:
     bp_config_free(cfg);
     bp_ctx_free(ctx);
     return rc;
+}
+
+int bp_cli_program(int argc, char **argv)
+{
+    if (argc < 3 || !strcmp(argv[2], "-h") || !strcmp(argv[2], "--help")) {
+        printf("Usage: bodnaarplot program OUT.gpkg [flags]\n\n"
+               "Proposes the programme: per gemeente and housing type, the plots whose homes cover the gap\n"
+               "(reserved plots first, then the best by that type's score, one type per plot, plots of one\n"
+               "type at least --min-spacing apart), into layer programma and gemeente_gap; rewrites the\n"
+               "result in place (or -o NEW.gpkg).  The flags of rescore apply.\n");
+        return argc < 3 ? BP_ERR_USAGE : 0;
+    }
+    return bp_cli_rescore(argc, argv);
 }

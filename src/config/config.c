@@ -40,6 +40,8 @@ void bp_config_free(bp_config *c)
     free(c->id_field);
     free(c->filter);
     free(c->candidates_where);
+    free(c->capacity_field);
+    free(c->levels_field);
     free(c->gemeenten);
     free(c->code_field);
     free(c->name_field);

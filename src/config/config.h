@@ -39,6 +39,7 @@ typedef struct {
 struct bp_config {
     /* inputs */
     char *candidates, *id_field, *candidates_where, *filter;
+    char *capacity_field, *levels_field;
     char *gemeenten, *code_field, *name_field;
     char *targets;
     bp_category *cats;
@@ -54,11 +55,18 @@ struct bp_config {
     int profile;                  /* bp_type */
     double radius_m;
     double density;               /* homes per hectare */
+    double floor_area_per_home;   /* m² per home in buildings with storeys */
     double min_homes[BP_NTYPES];  /* knock-out below this capacity */
     double gap_weight;
     int threads;                  /* 0 = number of cores */
     /* workshop */
     char *decisions_from;         /* import decisions from this result */
+    int program;                  /* propose the programme */
+    double min_spacing[BP_NTYPES];/* program.min_spacing_m.<type> */
+    double min_spacing_all;       /* --min-spacing: every type (NaN: unset) */
+    int program_greedy;           /* program.solver: 0 exact, 1 greedy */
+    double program_time_limit;
+    int program_max_candidates;
     /* output */
     char *output;
     int format;                   /* bp_format; BP_FMT_AUTO: from the output */

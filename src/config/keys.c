@@ -53,6 +53,11 @@ static const struct {
  * national definition); a step-free home can stand alone. */
 static const double default_min_homes[BP_NTYPES] = {1, 12, 12};
 
+/* Chosen plots of a clustered type spread over neighbourhoods: a few
+ * hundred metres apart (a walking radius of 200 m around each); step-free
+ * homes may stand side by side. */
+static const double default_min_spacing[BP_NTYPES] = {0, 400, 400};
+
 void bp_keys_category_defaults(const char *name, bp_criterion *crit)
 {
     size_t i = 0;
@@ -147,6 +152,12 @@ static void *slot_min_homes_profile(bp_config *c, char *const *p, bp_ctx *ctx)
     return &c->min_homes[c->profile];
 }
 
+static void *slot_min_spacing(bp_config *c, char *const *p, bp_ctx *ctx)
+{
+    (void)ctx;
+    return &c->min_spacing[bp_type_parse(p[2])];
+}
+
 static void *slot_min_homes(bp_config *c, char *const *p, bp_ctx *ctx)
 {
     (void)ctx;
@@ -166,6 +177,13 @@ static const keydef keys[] = {
      "field identifying a plot (default: the feature id)", OFF(id_field), NULL, 0},
     {"candidates.where", "--where", NULL, "EXPR", K_STRING, 0, 0, NULL, NULL, SC, "Inputs",
      "OGR attribute filter on the candidates before scoring", OFF(candidates_where), NULL, 0},
+    {"candidates.capacity_field", "--capacity-field", NULL, "FIELD", K_STRING, 0, 0, NULL, NULL, SC, "Inputs",
+     "field holding the plot's own estimate of homes (an existing building's), used where set", OFF(capacity_field),
+     NULL, 0},
+    {"candidates.levels_field", "--levels-field", NULL, "FIELD", K_STRING, 0, 0, NULL, NULL, SC, "Inputs",
+     "field holding a building's storeys (OSM building:levels, BAG): capacity = footprint x storeys / "
+     "--floor-area-per-home",
+     OFF(levels_field), NULL, 0},
     {"facilities.<cat>.source", "--facility", NULL, "CAT=SRC", K_PATH, 0, 0, NULL, NULL, SC, "Inputs",
      "facilities of one category, repeatable (e.g. supermarkt=pois.gpkg|layername=shops)", 0, slot_fac_source, 0},
     {"facilities.<cat>.where", NULL, NULL, NULL, K_STRING, 0, 0, NULL, NULL, SC, "Inputs",
@@ -205,6 +223,8 @@ static const keydef keys[] = {
      "radius for the facility counts n_<category>_<M>m", OFF(radius_m), NULL, 0},
     {"density_homes_per_ha", "--density", NULL, "N", K_NUMBER, 0.1, 1000, NULL, "60", ALL, "Scoring",
      "homes per hectare for the capacity", OFF(density), NULL, 0},
+    {"floor_area_per_home_m2", "--floor-area-per-home", NULL, "M2", K_NUMBER, 10, 1000, NULL, "85", ALL, "Scoring",
+     "gross floor area per home in buildings with storeys (--levels-field)", OFF(floor_area_per_home), NULL, 0},
     {"gap_weight", "--gap-weight", NULL, "W", K_NUMBER, 0, 1, NULL, "0.25", ALL, "Scoring",
      "0-1: how much the gemeente's gap weighs", OFF(gap_weight), NULL, 0},
     {"candidates.filter", "--filter", NULL, "SQL", K_STRING, 0, 0, NULL, NULL, SC, "Scoring",
@@ -232,6 +252,22 @@ static const keydef keys[] = {
     /* Workshop */
     {"decisions", "--decisions", NULL, "GPKG", K_PATH, 0, 0, NULL, NULL, ALL, "Workshop",
      "import the workshop's decisions from another result (by plot_id)", OFF(decisions_from), NULL, 0},
+    {"program", "--program", NULL, NULL, K_BOOL, 0, 0, NULL, "false", ALL, "Workshop",
+     "propose the programme: per gemeente and housing type, plots that cover the gap (layer programma)",
+     OFF(program), NULL, 0},
+    {"program.min_spacing_m", "--min-spacing", NULL, "M", K_NUMBER, 0, 100000, NULL, NULL, ALL, "Workshop",
+     "chosen plots of one type at least this far apart, every type (default 0 nultreden, 400 geclusterd and "
+     "zorggeschikt)",
+     OFF(min_spacing_all), NULL, 0},
+    {"program.min_spacing_m.<type>", NULL, NULL, NULL, K_NUMBER, 0, 100000, NULL, NULL, ALL, "Workshop",
+     "chosen plots of this type at least this far apart", 0, slot_min_spacing, 0},
+    {"program.solver", "--program-solver", NULL, "S", K_CHOICE, 0, 0, "exact|greedy", "exact", ALL, "Workshop",
+     "exact (CBC, within the time limit) or greedy (best score first)", OFF(program_greedy), NULL, 0},
+    {"program.time_limit_s", NULL, NULL, NULL, K_NUMBER, 0.1, 3600, NULL, "10", ALL, "Workshop",
+     "time for the exact solve, per gemeente", OFF(program_time_limit), NULL, 0},
+    {"program.max_candidates", NULL, NULL, NULL, K_INTEGER, 1, 100000, NULL, "300", ALL, "Workshop",
+     "candidate plots per type and gemeente in the exact solve (the best by score)", OFF(program_max_candidates),
+     NULL, 0},
     /* Output */
     {"output", "--output", "-o", "OUT", K_PATH, 0, 0, NULL, NULL, ALL, "Output",
      "the GeoPackage to write (OUT.gpkg), or see --format", OFF(output), NULL, 0},
@@ -528,7 +564,11 @@ bp_status bp_keys_defaults(bp_config *c, bp_ctx *ctx)
             bp_status st = bp_config_set(c, keys[i].key, keys[i].def, "default", ctx);
             if (st != BP_OK) return st;
         }
-    for (int t = 0; t < BP_NTYPES; t++) c->min_homes[t] = default_min_homes[t];
+    for (int t = 0; t < BP_NTYPES; t++) {
+        c->min_homes[t] = default_min_homes[t];
+        c->min_spacing[t] = default_min_spacing[t];
+    }
+    c->min_spacing_all = NAN;
     return BP_OK;
 }
 
@@ -649,6 +689,7 @@ static const char *show(const keydef *k, const void *slot, char *buf, size_t siz
         return s ? s : "";
     }
     case K_NUMBER:
+        if (isnan(*(const double *)slot)) return "";
         snprintf(buf, size, "%.15g", *(const double *)slot);
         return buf;
     case K_INTEGER:

@@ -92,6 +92,8 @@ typedef struct {
     const char *source;     /* OGR source spec */
     const char *id_field;   /* NULL: the feature id */
     const char *where;      /* OGR attribute filter, or NULL */
+    const char *capacity_field; /* the plot's own estimate of homes, or NULL */
+    const char *levels_field;   /* a building's storeys, or NULL */
 } bp_plots_opts;
 
 /* Reads the candidate plots into 'plots' (attributes kept) and sizes the

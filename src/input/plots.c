@@ -7,6 +7,8 @@
 #include "input/input.h"
 
 #include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -51,6 +53,30 @@ static bp_status set_ids(const bp_plots_opts *o, const bp_layer *pl, bp_result *
     return BP_OK;
 }
 
+/* A numeric field for every plot into *out (NaN where empty or not a
+ * number >= 0); BP_ERR_USAGE when the layer has no such field. */
+static bp_status numeric_field(const bp_layer *pl, const char *field, const char *flag, double **out, bp_ctx *ctx)
+{
+    int fi = OGR_FD_GetFieldIndex(pl->defn, field);
+    if (fi < 0) {
+        char fields[400];
+        field_list(pl->defn, fields, sizeof fields);
+        return bp_error(ctx, BP_ERR_USAGE, "%s: no field '%s' for %s (fields: %s)", pl->what, field, flag,
+                        fields[0] ? fields : "none");
+    }
+    *out = malloc((pl->n ? pl->n : 1) * sizeof **out);
+    if (!*out) return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < pl->n; i++) {
+        (*out)[i] = NAN;
+        if (!OGR_F_IsFieldSetAndNotNull(pl->feat[i], fi)) continue;
+        const char *s = OGR_F_GetFieldAsString(pl->feat[i], fi);
+        char *end;
+        double v = strtod(s, &end);
+        if (end != s && !*end && isfinite(v) && v >= 0) (*out)[i] = v;
+    }
+    return BP_OK;
+}
+
 bp_status bp_plots_read(const bp_plots_opts *o, const bp_crs *crs, bp_geos *g, GDALProgressFunc progress, void *pdata,
                         bp_layer *plots, bp_result *r, bp_ctx *ctx)
 {
@@ -61,12 +87,23 @@ bp_status bp_plots_read(const bp_plots_opts *o, const bp_crs *crs, bp_geos *g, G
     if ((st = bp_result_alloc_plots(r, plots->n, ctx)) != BP_OK) return st;
     int numeric;
     if ((st = set_ids(o, plots, r, &numeric, ctx)) != BP_OK) return st;
+    if ((st = bp_result_alloc_points(r, ctx)) != BP_OK) return st;
     for (size_t i = 0; i < plots->n; i++) {
         r->fid[i] = plots->fid[i];
+        GEOSGeometry *pt = GEOSPointOnSurface_r(g->h, plots->geom[i]);
+        if (pt) {
+            GEOSGeomGetX_r(g->h, pt, &r->px[i]);
+            GEOSGeomGetY_r(g->h, pt, &r->py[i]);
+            GEOSGeom_destroy_r(g->h, pt);
+        }
         if (GEOSGeom_getDimensions_r(g->h, plots->geom[i]) == 2) {
             r->flags[i] |= BP_PLOT_POLYGON;
             GEOSArea_r(g->h, plots->geom[i], &r->area[i]);
         }
     }
+    if (o->capacity_field && (st = numeric_field(plots, o->capacity_field, "--capacity-field", &r->own_capacity, ctx)) != BP_OK)
+        return st;
+    if (o->levels_field && (st = numeric_field(plots, o->levels_field, "--levels-field", &r->levels, ctx)) != BP_OK)
+        return st;
     return bp_result_check_ids(r, numeric, plots->what, ctx);
 }

@@ -35,7 +35,9 @@ typedef enum {
     V_OPGAVE_T, V_PLANNEN_T, V_GEREAL_T, V_GAPSHARE_T, V_NSUIT, V_PROFILE, V_COVERS,
     V_CATEGORY, V_NAME, V_IS_AREA, V_SOURCE, V_SOURCE_FID, V_KEY, V_VALUE,
     V_EDGE_ID, V_LENGTH, V_COST, V_STEPS,
-    V_BESLUIT, V_BTYPE, V_BHOMES, V_BTEXT, V_NONE
+    V_BESLUIT, V_BTYPE, V_BHOMES, V_BTEXT, V_NONE,
+    V_PROGRAMMED_T, V_REMAINING_T, V_PROGNOTE_T,
+    V_P_TYPE, V_P_HOMES, V_P_CUM, V_P_SHARE, V_P_RESERVED, V_P_REASON
 } vkind;
 
 typedef struct {
@@ -64,6 +66,9 @@ static const struct {
     /* tables filled with SQL after the writer (workshop/decisions.c) */
     {"tijd", V_NONE}, {"veld", V_NONE}, {"oud", V_NONE}, {"nieuw", V_NONE}, {"gewichten", V_NONE},
     {"door", V_NONE}, {"ongedaan", V_NONE}, {"vervallen", V_NONE},
+    {"programmed_{type}", V_PROGRAMMED_T}, {"remaining_{type}", V_REMAINING_T}, {"programma_{type}", V_PROGNOTE_T},
+    {"woningtype", V_P_TYPE}, {"woningen", V_P_HOMES}, {"cumulatief", V_P_CUM}, {"aandeel_gap", V_P_SHARE},
+    {"gereserveerd", V_P_RESERVED}, {"reden", V_P_REASON},
 };
 
 static OGRFieldType ogr_type(bp_ftype t, OGRFieldSubType *sub)
@@ -304,9 +309,10 @@ static void fill_candidate(writer *wr, OGRFeatureH f, const plan *plans, size_t 
         case V_BTEXT:
             if (r->dtext && r->dtext[i * BP_NDTEXT + (size_t)a]) {
                 if (a == BP_DT_GEWIJZIGD) { /* ISO text to an OGR date-time */
-                    int y, mo, d, h, mi, se;
-                    if (sscanf(r->dtext[i * BP_NDTEXT + (size_t)a], "%d-%d-%dT%d:%d:%d", &y, &mo, &d, &h, &mi, &se) == 6)
-                        OGR_F_SetFieldDateTime(f, fi, y, mo, d, h, mi, se, 100);
+                    int y, mo, d, h, mi;
+                    float se;
+                    if (sscanf(r->dtext[i * BP_NDTEXT + (size_t)a], "%d-%d-%dT%d:%d:%f", &y, &mo, &d, &h, &mi, &se) == 6)
+                        OGR_F_SetFieldDateTimeEx(f, fi, y, mo, d, h, mi, se, 100);
                 } else {
                     OGR_F_SetFieldString(f, fi, r->dtext[i * BP_NDTEXT + (size_t)a]);
                 }
@@ -393,6 +399,18 @@ static void fill_gemeente(writer *wr, OGRFeatureH f, const plan *plans, size_t n
             if (known) OGR_F_SetFieldInteger(f, fi, g->capacity >= gap);
             else OGR_F_SetFieldNull(f, fi);
             break;
+        case V_PROGRAMMED_T:
+            if (wr->in->r->ptype) OGR_F_SetFieldDouble(f, fi, g->programmed[a]);
+            else OGR_F_SetFieldNull(f, fi);
+            break;
+        case V_REMAINING_T:
+            if (wr->in->r->ptype && known) OGR_F_SetFieldDouble(f, fi, gap > g->programmed[a] ? gap - g->programmed[a] : 0);
+            else OGR_F_SetFieldNull(f, fi);
+            break;
+        case V_PROGNOTE_T:
+            if (wr->in->r->ptype && g->program_note[a]) OGR_F_SetFieldString(f, fi, g->program_note[a]);
+            else OGR_F_SetFieldNull(f, fi);
+            break;
         default: break;
         }
     }
@@ -424,6 +442,97 @@ static bp_status write_gemeente_gap(writer *wr, bp_ctx *ctx)
     }
     if (st == BP_OK && GDALDatasetCommitTransaction(wr->ds) != OGRERR_NONE)
         st = bp_error(ctx, BP_ERR_IO, "%s: writing layer gemeente_gap failed: %s", wr->what, bp_cpl_msg());
+    free(plans);
+    return st;
+}
+
+/* ---- programma ----------------------------------------------------------- */
+
+/* Programme rows in order: gemeente, type, reserved first, then score. */
+static int cmp_prow(const void *x, const void *y, void *ud)
+{
+    const bp_result *r = ud;
+    size_t a = *(const size_t *)x, b = *(const size_t *)y;
+    if (r->gemeente[a] != r->gemeente[b]) return r->gemeente[a] < r->gemeente[b] ? -1 : 1;
+    if (r->ptype[a] != r->ptype[b]) return r->ptype[a] - r->ptype[b];
+    if (r->preserved[a] != r->preserved[b]) return r->preserved[a] ? -1 : 1;
+    double sa = r->score[a * BP_NTYPES + (size_t)r->ptype[a]], sb = r->score[b * BP_NTYPES + (size_t)r->ptype[b]];
+    if (sa != sb) return sa > sb ? -1 : 1;
+    return bp_result_cmp_id(r, a, b);
+}
+
+static bp_status write_programma(writer *wr, bp_ctx *ctx)
+{
+    const bp_result *r = wr->in->r;
+    const bp_layerdef *def = bp_layerdef_get(wr->nm->defs, "programma", ctx);
+    if (!def) return bp_ctx_status(ctx);
+    size_t n = 0, *rows = malloc((r->n ? r->n : 1) * sizeof *rows);
+    plan *plans = calloc(def->nfields, sizeof *plans);
+    if (!rows || !plans) {
+        free(rows);
+        free(plans);
+        return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < r->n; i++)
+        if (r->ptype[i] >= 0 && r->gemeente[i] != BP_NO_GEMEENTE) rows[n++] = i;
+    qsort_r(rows, n, sizeof *rows, cmp_prow, (void *)r);
+    const bp_plot_reader *pr = wr->in->plots;
+    OGRLayerH lyr = create_layer(wr->ds, def, wr->srs, pr->geom_type, wr->what, ctx);
+    size_t np = 0;
+    bp_status st = lyr ? create_def_fields(lyr, def, wr->nm, plans, &np, wr->what, ctx) : bp_ctx_status(ctx);
+    if (st == BP_OK) GDALDatasetStartTransaction(wr->ds, FALSE);
+    double cum = 0;
+    for (size_t k = 0; k < n && st == BP_OK; k++) {
+        size_t i = rows[k];
+        int t = r->ptype[i];
+        if (k == 0 || r->gemeente[rows[k - 1]] != r->gemeente[i] || r->ptype[rows[k - 1]] != t) cum = 0;
+        cum += r->phomes[i];
+        const bp_gm *g = &r->gm[r->gemeente[i]];
+        double gap, share;
+        int known = bp_gap_of(g, t, &gap, &share);
+        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
+        char why[512];
+        for (size_t p = 0; p < np; p++) {
+            int fi = plans[p].field;
+            switch (plans[p].kind) {
+            case V_PLOT_ID: OGR_F_SetFieldString(f, fi, bp_result_id(r, i)); break;
+            case V_GM_CODE: OGR_F_SetFieldString(f, fi, g->code); break;
+            case V_GM_NAAM: OGR_F_SetFieldString(f, fi, g->name); break;
+            case V_P_TYPE: OGR_F_SetFieldString(f, fi, bp_type_name((bp_type)t)); break;
+            case V_P_HOMES: OGR_F_SetFieldInteger64(f, fi, (GIntBig)r->phomes[i]); break;
+            case V_P_CUM: OGR_F_SetFieldInteger64(f, fi, (GIntBig)cum); break;
+            case V_P_SHARE:
+                if (known && gap > 0) OGR_F_SetFieldDouble(f, fi, round(cum / gap * 10000) / 10000);
+                else OGR_F_SetFieldNull(f, fi);
+                break;
+            case V_P_RESERVED: OGR_F_SetFieldInteger(f, fi, r->preserved[i]); break;
+            case V_P_REASON:
+                if (r->preserved[i]) {
+                    const char *corp = r->dtext ? r->dtext[i * BP_NDTEXT + BP_DT_CORPORATIE] : NULL;
+                    const char *zorg = r->dtext ? r->dtext[i * BP_NDTEXT + BP_DT_ZORG] : NULL;
+                    snprintf(why, sizeof why, "gereserveerd in werksessie%s%.120s%s%.120s", corp ? "; corporatie: " : "",
+                             corp ? corp : "", zorg ? "; zorg: " : "", zorg ? zorg : "");
+                } else {
+                    snprintf(why, sizeof why, "voorgesteld: score %.2f voor %s, %.0f woningen", 
+                             r->score[i * BP_NTYPES + (size_t)t], bp_type_name((bp_type)t), r->phomes[i]);
+                }
+                OGR_F_SetFieldString(f, fi, why);
+                break;
+            default: break;
+            }
+        }
+        OGRFeatureH attrs = NULL;
+        OGRGeometryH og = NULL;
+        st = pr->get(pr->ud, i, &attrs, &og, ctx);
+        if (st == BP_OK) {
+            OGR_F_SetGeometryDirectly(f, force_type(og, pr->geom_type));
+            st = write_feature(lyr, f, wr->what, "programma", ctx);
+        }
+        OGR_F_Destroy(f);
+    }
+    if (st == BP_OK && GDALDatasetCommitTransaction(wr->ds) != OGRERR_NONE)
+        st = bp_error(ctx, BP_ERR_IO, "%s: writing layer programma failed: %s", wr->what, bp_cpl_msg());
+    free(rows);
     free(plans);
     return st;
 }
@@ -632,6 +741,7 @@ static bp_status write_gpkg(writer *wr, const char *tmp, const char *final_name,
         bp_debug_phase("  write candidates", &t);
     }
     if (st == BP_OK) st = write_gemeente_gap(wr, ctx);
+    if (st == BP_OK && wr->in->r->ptype && qgis) st = write_programma(wr, ctx);
     if (st == BP_OK && wr->in->facilities) st = write_facilities(wr, ctx);
     if (st == BP_OK && wr->in->net && qgis) st = write_walk_network(wr, ctx);
     if (st == BP_OK && wr->in->copy_from) st = copy_layers(wr, qgis, ctx);
@@ -701,6 +811,13 @@ bp_status bp_write(const bp_write_input *in, const bp_write_opts *o, GDALProgres
         if (st == BP_OK) st = bp_formats_write(tmp, o, conv, ctx);
         bp_tmpfile_remove(tmp);
         bp_debug_phase("  write convert", &t);
+    }
+    if (st == BP_OK && in->changed_meanwhile && in->changed_meanwhile(in->changed_ud)) {
+        /* the output changed since its decisions were read: start over */
+        if (in->again) *in->again = 1;
+        bp_tmpfile_remove(tmp);
+        if (conv[0]) unlink(conv);
+        return BP_OK;
     }
     if (st == BP_OK && !is_db) st = bp_tmpfile_commit(is_gpkg ? tmp : conv, out, ctx);
     bp_debug_phase("  write commit", &t);

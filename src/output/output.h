@@ -111,6 +111,12 @@ typedef struct {
     const char *previous;          /* the output being replaced (its decision history is carried over), or NULL */
     GDALDatasetH copy_from;        /* facilities and walk_network copied from it (rescore), or NULL */
     const bp_decisions *gone;      /* decisions whose plot is gone, or NULL */
+    /* Called just before the new file replaces the output; returns 1 when
+       the output changed meanwhile (a decision made in QGIS during the run):
+       then nothing is replaced and *again is set.  NULL: not checked. */
+    int (*changed_meanwhile)(void *ud);
+    void *changed_ud;
+    int *again;
 } bp_write_input;
 
 /* Writes the result: the GeoPackage through a temporary file renamed into

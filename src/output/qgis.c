@@ -24,7 +24,7 @@
 #include <cpl_vsi.h>
 
 /* Layers of the project, top of the legend first; others follow. */
-static const char *const layer_order[] = {"candidates", "facilities", "walk_network", "gemeente_gap", "run_info",
+static const char *const layer_order[] = {"programma", "candidates", "facilities", "walk_network", "gemeente_gap", "run_info",
                                           "besluiten_log", "besluiten_vervallen"};
 /* Layers shown unchecked (too dense for a first look). */
 static const char *const hidden_layers[] = {"walk_network"};

@@ -32,8 +32,17 @@ size_t bp_result_reason(const bp_result *r, size_t i, char *buf, size_t size)
     if (r->knock[i] & BP_KO_SIZE) {
         bp_type t = o->profile;
         double need = o->min_homes[t], cap = r->capacity[i];
-        snprintf(line, sizeof line, "too small for %s: %.0f m² holds %.0f homes at %g homes/ha, %.0f needed (%.0f m²)",
-                 bp_type_name(t), r->area[i], cap, o->density, need, ceil(need / o->density * 10000.0));
+        if (r->own_capacity && !isnan(r->own_capacity[i]))
+            snprintf(line, sizeof line, "too small for %s: the plot's own estimate is %.0f homes, %.0f needed",
+                     bp_type_name(t), cap, need);
+        else if (r->levels && !isnan(r->levels[i]) && o->floor_area_per_home > 0)
+            snprintf(line, sizeof line,
+                     "too small for %s: %.0f m² in %g storeys holds %.0f homes at %g m² per home, %.0f needed",
+                     bp_type_name(t), r->area[i], r->levels[i], cap, o->floor_area_per_home, need);
+        else
+            snprintf(line, sizeof line,
+                     "too small for %s: %.0f m² holds %.0f homes at %g homes/ha, %.0f needed (%.0f m²)",
+                     bp_type_name(t), r->area[i], cap, o->density, need, ceil(need / o->density * 10000.0));
         bp_str_append(buf, size, line);
     }
     if (r->knock[i] & BP_KO_AFGEVALLEN) {

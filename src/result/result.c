@@ -24,6 +24,9 @@ static void free_plots(bp_result *r)
     free(r->id_num);
     free(r->fid);
     free(r->area);
+    free(r->own_capacity);
+    free(r->levels);
+    r->own_capacity = r->levels = NULL;
     free(r->flags);
     free(r->gemeente);
     free(r->dist);

@@ -45,7 +45,8 @@ typedef struct {
     size_t ncat;
     const bp_criterion *crit;        /* ncat, in the result's category order */
     double min_homes[BP_NTYPES];     /* knocked out below this capacity */
-    double density;                  /* homes per hectare */
+    double density;                  /* homes per hectare, for plots of land */
+    double floor_area_per_home;      /* m² gross floor area per home, for buildings with storeys */
     bp_type profile;                 /* the knock-outs are the profile's */
 } bp_score_opts;
 
@@ -116,6 +117,8 @@ struct bp_result {
     int64_t *fid;             /* n feature ids in the source */
 
     double *area;             /* n, m² (0 for points and lines) */
+    double *own_capacity;     /* n, the plot's own estimate of homes (--capacity-field), NaN: none; or NULL */
+    double *levels;           /* n, storeys (--levels-field), NaN: unknown; or NULL */
     unsigned char *flags;     /* n, BP_PLOT_* */
     uint32_t *gemeente;       /* n, index into gm, or BP_NO_GEMEENTE */
 

@@ -7,9 +7,10 @@
  *   categories      names, one per line
  *   id_field        the id field (absent: feature ids)
  *   ids             the ids, NUL-terminated one after another
- *   fid, area, flags, gemeente, dist, count, attach
+ *   fid, area, flags, gemeente, dist, count, attach, px, py
  *                   per-plot arrays (little-endian int64, double, byte,
- *                   uint32, double, int32, double), in chunks "NAME#k" of
+ *                   uint32, double, int32, double, double: a point on
+ *                   each plot), in chunks "NAME#k" of
  *                   at most 64 MiB
  *   params          the score, gap and rank parameters and the filter,
  *                   "key=value" lines with 17 significant digits
@@ -117,6 +118,7 @@ static void params_text(const bp_result *r, text *t)
     const bp_score_opts *o = &r->score_opts;
     add(t, "profile=%d\n", (int)r->rank_opts.profile);
     add(t, "density=%.17g\n", o->density);
+    add(t, "floor_area_per_home=%.17g\n", o->floor_area_per_home);
     add(t, "gap_weight=%.17g\n", r->gap_opts.gap_weight);
     add(t, "min_homes=%.17g,%.17g,%.17g\n", o->min_homes[0], o->min_homes[1], o->min_homes[2]);
     add(t, "snap_tolerance_m=%.17g\n", r->snap_tolerance_m);
@@ -171,6 +173,12 @@ bp_status bp_result_store(const bp_result *r, const char *gpkg, const char *what
     put_array(&w, "dist", r->dist, r->n * r->ncat * sizeof *r->dist);
     put_array(&w, "count", r->count, r->n * r->ncat * sizeof *r->count);
     if (r->attach) put_array(&w, "attach", r->attach, r->n * sizeof *r->attach);
+    if (r->own_capacity) put_array(&w, "own_capacity", r->own_capacity, r->n * sizeof *r->own_capacity);
+    if (r->levels) put_array(&w, "levels", r->levels, r->n * sizeof *r->levels);
+    if (r->px) {
+        put_array(&w, "px", r->px, r->n * sizeof *r->px);
+        put_array(&w, "py", r->py, r->n * sizeof *r->py);
+    }
     t.len = 0;
     params_text(r, &t);
     put(&w, "params", t.s, t.len);
@@ -275,6 +283,7 @@ static bp_status parse_params(bp_result *r, char *p, reader *rd)
         if (!strncmp(line, "filter=", 7)) filter = line + 7;
         else if (sscanf(line, "profile=%d", &profile) == 1) ok = profile >= 0 && profile < BP_NTYPES;
         else if (sscanf(line, "density=%lf", &so.density) == 1) continue;
+        else if (sscanf(line, "floor_area_per_home=%lf", &so.floor_area_per_home) == 1) continue;
         else if (sscanf(line, "gap_weight=%lf", &go.gap_weight) == 1) continue;
         else if (sscanf(line, "snap_tolerance_m=%lf", &r->snap_tolerance_m) == 1) continue;
         else if (sscanf(line, "min_homes=%lf,%lf,%lf", &so.min_homes[0], &so.min_homes[1], &so.min_homes[2]) == 3)
@@ -418,6 +427,24 @@ static void read_plots(bp_result *r, reader *rd)
     free(probe);
     if (probe && rd->st == BP_OK && (rd->st = bp_result_alloc_attach(r, rd->ctx)) == BP_OK)
         get_array(rd, "attach", r->attach, n * sizeof *r->attach);
+    const char *optional[] = {"own_capacity", "levels"};
+    double **slots[] = {&r->own_capacity, &r->levels};
+    for (int k = 0; k < 2 && rd->st == BP_OK; k++) {
+        char key[32];
+        snprintf(key, sizeof key, "%s#0", optional[k]);
+        probe = get(rd, key, &len, 1);
+        free(probe);
+        if (!probe) continue;
+        *slots[k] = malloc((n ? n : 1) * sizeof **slots[k]);
+        if (!*slots[k]) rd->st = bp_error(rd->ctx, BP_ERR_NOMEM, "out of memory");
+        else get_array(rd, optional[k], *slots[k], n * sizeof **slots[k]);
+    }
+    probe = get(rd, "px#0", &len, 1);
+    free(probe);
+    if (probe && rd->st == BP_OK && (rd->st = bp_result_alloc_points(r, rd->ctx)) == BP_OK) {
+        get_array(rd, "px", r->px, n * sizeof *r->px);
+        get_array(rd, "py", r->py, n * sizeof *r->py);
+    }
     if (rd->st == BP_OK && numeric) {
         r->id_num = malloc((n ? n : 1) * sizeof *r->id_num);
         if (!r->id_num) rd->st = bp_error(rd->ctx, BP_ERR_NOMEM, "out of memory");

@@ -4,6 +4,7 @@
  */
 #include "run/run.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,7 +33,7 @@ bp_status bp_options_make(const bp_config *c, bp_options *o, bp_ctx *ctx)
         o->any_osm |= k->from_osm;
         o->crit[i] = k->crit;
     }
-    o->plots = (bp_plots_opts){c->candidates, c->id_field, c->candidates_where};
+    o->plots = (bp_plots_opts){c->candidates, c->id_field, c->candidates_where, c->capacity_field, c->levels_field};
     o->gemeenten = (bp_gemeenten_opts){c->gemeenten, c->code_field, c->name_field};
     o->targets = c->targets;
     o->crs = c->crs;
@@ -45,11 +46,14 @@ bp_status bp_options_make(const bp_config *c, bp_options *o, bp_ctx *ctx)
     o->score.crit = o->crit;
     memcpy(o->score.min_homes, c->min_homes, sizeof o->score.min_homes);
     o->score.density = c->density;
+    o->score.floor_area_per_home = c->floor_area_per_home;
     o->score.profile = (bp_type)c->profile;
     o->gap = (bp_gap_opts){c->gap_weight, (bp_type)c->profile};
     o->rank = (bp_rank_opts){(bp_type)c->profile};
     o->filter = c->filter;
     o->decisions_from = c->decisions_from;
+    o->program = c->program;
+    bp_options_program(c, &o->prog);
     o->write = (bp_write_opts){c->output, bp_config_format(c), c->overwrite, NULL};
     return BP_OK;
 }
@@ -76,7 +80,16 @@ void bp_options_for_result(const bp_config *c, const bp_result *r, bp_criterion 
     so->crit = crit;
     memcpy(so->min_homes, c->min_homes, sizeof so->min_homes);
     so->density = c->density;
+    so->floor_area_per_home = c->floor_area_per_home;
     so->profile = (bp_type)c->profile;
     *go = (bp_gap_opts){c->gap_weight, (bp_type)c->profile};
     *ro = (bp_rank_opts){(bp_type)c->profile};
+}
+
+void bp_options_program(const bp_config *c, bp_program_opts *po)
+{
+    for (int t = 0; t < BP_NTYPES; t++) po->min_spacing_m[t] = isnan(c->min_spacing_all) ? c->min_spacing[t] : c->min_spacing_all;
+    po->exact = !c->program_greedy;
+    po->time_limit_s = c->program_time_limit;
+    po->max_pairs = (size_t)c->program_max_candidates;
 }

@@ -44,7 +44,8 @@ typedef struct {
 static void update_row(const char *key, const char *value, void *ud)
 {
     info_update *u = ud;
-    static const char *const prefixes[] = {"profile", "density_homes_per_ha", "gap_weight", "criteria.", "profiles."};
+    static const char *const prefixes[] = {"profile", "density_homes_per_ha", "floor_area_per_home_m2", "gap_weight",
+                                           "criteria.", "profiles."};
     int scoring = 0;
     for (size_t k = 0; k < sizeof prefixes / sizeof *prefixes; k++)
         scoring |= !strncmp(key, prefixes[k], strlen(prefixes[k]));
@@ -74,6 +75,7 @@ bp_status bp_rescore(const char *gpkg, const bp_config *cfg, GDALProgressFunc pr
     if (!old_rank) st = bp_error(ctx, BP_ERR_NOMEM, "out of memory");
     else memcpy(old_rank, r->rank, r->n * sizeof *old_rank);
     if (st == BP_OK) st = bp_result_rerank(r, cfg, ctx);
+    if (st == BP_OK && cfg->program) st = bp_result_program(r, cfg, ctx);
 
     /* run_info: what changed */
     if (st == BP_OK) {

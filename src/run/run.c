@@ -34,6 +34,7 @@ typedef struct {
     struct timespec phase;
     const char *previous;        /* the output being replaced, when it holds decisions */
     bp_decisions gone;           /* decisions whose plot is gone */
+    uint64_t fingerprint;        /* of previous's decisions when read */
 } pipeline;
 
 /* A GDAL scaled progress for a stage: [lo, hi] of the run's progress. */
@@ -138,7 +139,7 @@ static bp_status distance_stage(pipeline *p, bp_ctx *ctx)
     if (st == BP_OK && p->o.use_network) st = network_distances(p, ctx);
     /* the filter needs the plots' attributes and geometry: now, while here */
     if (st == BP_OK && p->o.filter) {
-        bp_filter_input fin = {&p->plots, r, p->o.score.density};
+        bp_filter_input fin = {&p->plots, r, &p->o.score};
         st = bp_filter_eval(p->o.filter, &fin, r, ctx);
     }
     return st;
@@ -166,8 +167,19 @@ static bp_status carry_decisions(pipeline *p, bp_ctx *ctx)
 {
     const bp_write_opts *w = &p->o.write;
     bp_status st = bp_result_alloc_decisions(p->r, ctx);
+    bp_result *r = p->r;
+    for (size_t i = 0; st == BP_OK && i < r->n; i++) { /* from scratch: the files are the truth */
+        r->besluit[i] = BP_BESLUIT_OPEN;
+        r->dtype[i] = -1;
+        r->dhomes[i] = NAN;
+        for (int k = 0; k < BP_NDTEXT; k++) {
+            free(r->dtext[i * BP_NDTEXT + k]);
+            r->dtext[i * BP_NDTEXT + k] = NULL;
+        }
+    }
     if (st == BP_OK && w->format == BP_FMT_GPKG && w->overwrite && access(w->output, F_OK) == 0) {
         bp_decisions old = {0};
+        p->fingerprint = bp_decisions_fingerprint(w->output);
         st = bp_decisions_read(w->output, &old, ctx);
         if (st == BP_OK) {
             p->previous = w->output;
@@ -198,9 +210,38 @@ static bp_status rank_stages(bp_result *r, const bp_score_opts *so, const bp_gap
     return st;
 }
 
+/* ---- the programme ------------------------------------------------------------------ */
+
+static bp_status program_stage(bp_result *r, const bp_program_opts *po, bp_ctx *ctx)
+{
+    bp_program_stats ps;
+    if (!r->px) bp_warn(ctx, "the result has no plot locations: the programme ignores min_spacing_m");
+    bp_status st = bp_program_apply(r, po, &ps, ctx);
+    if (st != BP_OK) return st;
+    char v[128];
+    snprintf(v, sizeof v, "%zu gemeenten: %zu by the exact solver (%zu proven optimal), the rest greedy",
+             ps.greedy, ps.exact, ps.proven);
+    bp_kv_set(&r->info, "program.solved", v);
+    return BP_OK;
+}
+
+bp_status bp_result_program(bp_result *r, const bp_config *cfg, bp_ctx *ctx)
+{
+    bp_program_opts po;
+    bp_options_program(cfg, &po);
+    return program_stage(r, &po, ctx);
+}
+
 /* ---- write -------------------------------------------------------------------------- */
 
-static bp_status write_stage(pipeline *p, time_t started, bp_ctx *ctx)
+/* Did anyone decide on the output while the run worked? */
+static int changed_meanwhile(void *ud)
+{
+    const pipeline *p = ud;
+    return p->previous && bp_decisions_fingerprint(p->previous) != p->fingerprint;
+}
+
+static bp_status write_stage(pipeline *p, time_t started, int *again, bp_ctx *ctx)
 {
     bp_result *r = p->r;
     bp_kv info = {0};
@@ -217,13 +258,16 @@ static bp_status write_stage(pipeline *p, time_t started, bp_ctx *ctx)
     bp_kv_add(&info, "input.targets.source", p->o.targets);
     bp_info_result(&info, r);
     bp_info_warnings(&info, ctx);
+    for (size_t k = 0; k < r->info.n; k++) /* what the stages recorded */
+        if (!strncmp(r->info.key[k], "program.", 8)) bp_kv_set(&info, r->info.key[k], r->info.value[k]);
     bp_kv_clear(&r->info);
     r->info = info;
 
     bp_plot_reader pr = {0};
     bp_status st = bp_plot_reader_memory(&pr, &p->plots, ctx);
     bp_write_input in = {.r = r, .plots = &pr, .facilities = p->fac, .fac_sources = p->o.fac_source, .net = p->net,
-                         .vertex_dist = p->vertex_dist, .previous = p->previous, .gone = &p->gone};
+                         .vertex_dist = p->vertex_dist, .previous = p->previous, .gone = &p->gone,
+                         .changed_meanwhile = again ? changed_meanwhile : NULL, .changed_ud = p, .again = again};
     bp_write_opts wo = p->o.write;
     wo.srs = p->crs.target;
     void *sp = scale(p, 0.7, 1.0);
@@ -302,10 +346,19 @@ static bp_status run(pipeline *p, bp_summary *summary, bp_ctx *ctx)
 
     if ((st = read_stage(p, ctx)) != BP_OK) return st;
     if ((st = distance_stage(p, ctx)) != BP_OK) return st;
-    if ((st = carry_decisions(p, ctx)) != BP_OK) return st;
-    if ((st = rank_stages(p->r, &p->o.score, &p->o.gap, &p->o.rank, ctx)) != BP_OK) return st;
-    bp_debug_phase("scores", &p->phase);
-    if ((st = write_stage(p, started, ctx)) != BP_OK) return st;
+    /* decisions made in QGIS while the run worked are not lost: when the
+       output changed before the new file replaces it, read them again */
+    for (int round = 0;; round++) {
+        int again = 0;
+        if ((st = carry_decisions(p, ctx)) != BP_OK) return st;
+        if ((st = rank_stages(p->r, &p->o.score, &p->o.gap, &p->o.rank, ctx)) != BP_OK) return st;
+        bp_debug_phase("scores", &p->phase);
+        if (p->o.program && (st = program_stage(p->r, &p->o.prog, ctx)) != BP_OK) return st;
+        if ((st = write_stage(p, started, round < 5 ? &again : NULL, ctx)) != BP_OK) return st;
+        if (!again) break;
+        bp_warn(ctx, "%s: decisions changed during the run; they are read again", p->o.write.output);
+        bp_decisions_clear(&p->gone);
+    }
     if (summary) summarise(p, summary);
     return BP_OK;
 }
@@ -396,6 +449,7 @@ bp_config *bp_result_config(const bp_result *r)
     const bp_score_opts *so = &r->score_opts;
     c->profile = (int)r->rank_opts.profile;
     c->density = so->density;
+    c->floor_area_per_home = so->floor_area_per_home;
     c->gap_weight = r->gap_opts.gap_weight;
     c->radius_m = r->radius_m;
     memcpy(c->min_homes, so->min_homes, sizeof c->min_homes);

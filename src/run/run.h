@@ -45,12 +45,16 @@ typedef struct {
     bp_rank_opts rank;
     const char *filter;
     const char *decisions_from;
+    int program;
+    bp_program_opts prog;
     bp_write_opts write;     /* srs set by the run */
 } bp_options;
 
 /* Cuts cfg (validated) into the stages' options.  BP_OK or BP_ERR_NOMEM. */
 bp_status bp_options_make(const bp_config *cfg, bp_options *o, bp_ctx *ctx);
 void bp_options_clear(bp_options *o);
+/* The programme's options from cfg. */
+void bp_options_program(const bp_config *cfg, bp_program_opts *po);
 /* The score, gap and rank options for a result's categories from cfg:
  * categories cfg has keep cfg's criteria, others the result's own.
  * crit must hold r->ncat entries. */

@@ -182,8 +182,9 @@ static void bind_plot(sqlite3_stmt *ins, const bp_filter_input *in, const column
     int b = 1;
     sqlite3_bind_text(ins, b++, bp_result_id(r, i), -1, SQLITE_TRANSIENT);
     sqlite3_bind_double(ins, b++, r->area[i]);
-    if (!(r->flags[i] & BP_PLOT_POLYGON)) sqlite3_bind_null(ins, b++);
-    else sqlite3_bind_int64(ins, b++, (sqlite3_int64)bp_criteria_capacity(r->area[i], in->density));
+    double cap = bp_score_capacity(r, in->so, i);
+    if (isnan(cap)) sqlite3_bind_null(ins, b++);
+    else sqlite3_bind_int64(ins, b++, (sqlite3_int64)cap);
     if (r->gemeente[i] == BP_NO_GEMEENTE) sqlite3_bind_null(ins, b++);
     else sqlite3_bind_text(ins, b++, r->gm[r->gemeente[i]].code, -1, SQLITE_STATIC);
     for (size_t c = 0; c < r->ncat; c++) {

@@ -41,13 +41,17 @@ double bp_criteria_round(double score);
  * profile) of every plot of r from its distances, area and flags, and
  * keeps a copy of the options in r.  Returns BP_OK or BP_ERR_NOMEM. */
 bp_status bp_score_apply(bp_result *r, const bp_score_opts *o, bp_ctx *ctx);
+/* The homes plot i holds: its own estimate (--capacity-field); else
+ * footprint x storeys / floor area per home (--levels-field); else area x
+ * density; NaN for points and lines without an estimate. */
+double bp_score_capacity(const bp_result *r, const bp_score_opts *o, size_t i);
 
 /* ---- filter.c: the user's SQL filter ---------------------------------------- */
 
 typedef struct {
     const bp_layer *plots;     /* attributes and geometry */
     const bp_result *r;        /* plot ids, area, capacity, gemeente, dist, count */
-    double density;            /* for capacity_homes */
+    const bp_score_opts *so;   /* for capacity_homes */
 } bp_filter_input;
 
 /* Evaluates the user's SQL filter (an SQLite/SpatiaLite WHERE expression)

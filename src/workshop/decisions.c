@@ -140,6 +140,29 @@ bp_status bp_decisions_read(const char *gpkg, bp_decisions *out, bp_ctx *ctx)
     return rc;
 }
 
+uint64_t bp_decisions_fingerprint(const char *gpkg)
+{
+    sqlite3 *db = NULL;
+    uint64_t fp = 0;
+    if (sqlite3_open_v2(gpkg, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+        sqlite3_busy_timeout(db, BUSY_MS);
+        sqlite3_stmt *st = NULL;
+        if (has_column(db, "main", "besluiten_log", "veld") &&
+            sqlite3_prepare_v2(db, "SELECT count(*), coalesce(max(fid), 0), (SELECT coalesce(max(besluit_gewijzigd), "
+                                   "'') FROM candidates) FROM besluiten_log",
+                               -1, &st, NULL) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW) {
+            const unsigned char *t = sqlite3_column_text(st, 2);
+            fp = (uint64_t)sqlite3_column_int64(st, 0) * 1000003u + (uint64_t)sqlite3_column_int64(st, 1);
+            for (; t && *t; t++) fp = fp * 31 + *t;
+            fp |= 1;
+        }
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(db);
+    return fp;
+}
+
 static bp_status copy_decision(bp_decisions *to, const bp_decision *d, bp_ctx *ctx)
 {
     bp_decision *nd = realloc(to->d, (to->n + 1) * sizeof *nd);
@@ -205,11 +228,11 @@ static bp_status create_trigger(sqlite3 *db, const char *what, bp_ctx *ctx)
     for (size_t k = 0; k < NLOGGED; k++)
         o += snprintf(sql + o, sizeof sql - (size_t)o,
                       "INSERT INTO besluiten_log(tijd, plot_id, veld, oud, nieuw, gewichten, door) SELECT "
-                      "strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', 'now'), NEW.plot_id, '%s', OLD.%s, NEW.%s, " WEIGHTS_SQL
+                      "strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', 'now'), NEW.plot_id, '%s', OLD.%s, NEW.%s, " WEIGHTS_SQL
                       ", COALESCE((SELECT door FROM bodnaarplot_who LIMIT 1), 'QGIS') WHERE OLD.%s IS NOT NEW.%s;",
                       logged[k], logged[k], logged[k], logged[k], logged[k]);
     snprintf(sql + o, sizeof sql - (size_t)o,
-             "UPDATE candidates SET besluit_gewijzigd = strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', 'now') "
+             "UPDATE candidates SET besluit_gewijzigd = strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', 'now') "
              "WHERE fid = NEW.fid; END;");
     char *err = NULL;
     if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
@@ -514,7 +537,7 @@ bp_status bp_decision_undo(const char *gpkg, const char *plot_id, const char *wh
         sqlite3_free(sql);
     }
     if (rc == BP_OK) {
-        char *sql = sqlite3_mprintf("UPDATE besluiten_log SET ongedaan = strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', 'now') "
+        char *sql = sqlite3_mprintf("UPDATE besluiten_log SET ongedaan = strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', 'now') "
                                     "WHERE tijd = %Q AND plot_id = %Q AND ongedaan IS NULL AND door IS NOT 'ongedaan "
                                     "maken'",
                                     tijd, pid);

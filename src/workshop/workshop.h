@@ -36,6 +36,10 @@ void bp_decisions_clear(bp_decisions *ds);
  * without decision fields (an older result) gives none.  BP_ERR_DATA when
  * the file is not a readable result. */
 bp_status bp_decisions_read(const char *gpkg, bp_decisions *out, bp_ctx *ctx);
+/* A fingerprint of the decisions in 'gpkg' (its log's length and last
+ * change); 0 when it has none.  Two equal fingerprints: no decision was
+ * made in between. */
+uint64_t bp_decisions_fingerprint(const char *gpkg);
 /* Puts the decisions on the result's plots by plot id (allocating its
  * decision arrays); those whose plot is not in r go to *gone (when not
  * NULL), in order.  Returns BP_OK or BP_ERR_NOMEM. */
@@ -50,5 +54,26 @@ int bp_decisions_parse_besluit(const char *s);
  * that logs edits made in QGIS.  BP_ERR_IO on failure. */
 bp_status bp_decisions_finish(const char *gpkg, const char *previous, const bp_decisions *gone, const char *when,
                               const char *what, bp_ctx *ctx);
+
+/* ---- program.c ------------------------------------------------------------ */
+
+/* Options of the programme stage. */
+typedef struct {
+    double min_spacing_m[BP_NTYPES]; /* chosen plots of a type at least this far apart */
+    int exact;                       /* solve exactly (CBC); 0: the greedy choice only */
+    double time_limit_s;             /* for the exact solve, per gemeente */
+    size_t max_pairs;                /* candidate plots per type and gemeente for the exact solve */
+} bp_program_opts;
+
+/* How the programme was found: gemeenten solved greedily, exactly (the
+ * solver's choice was taken), and proven optimal. */
+typedef struct {
+    size_t greedy, exact, proven;
+} bp_program_stats;
+
+/* Proposes the programme on a ranked result (score, gap and rank done):
+ * sets r->ptype, phomes, preserved and per gemeente programmed[] and
+ * program_note[].  Deterministic.  BP_OK or BP_ERR_NOMEM. */
+bp_status bp_program_apply(bp_result *r, const bp_program_opts *o, bp_program_stats *stats, bp_ctx *ctx);
 
 #endif /* BP_WORKSHOP_H */
