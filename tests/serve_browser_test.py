@@ -219,6 +219,9 @@ with tempfile.TemporaryDirectory() as work:
         b.js("document.getElementById('consensus').click()")
         b.wait("/kavels staan bij alle/.test(document.getElementById('status').textContent)", 30, "the consensus")
         check(b.js("window.bp.consensus.length") == 10, "consensus of equal parties = the top 10")
+        b.js("document.getElementById('programma').click()")
+        b.wait("/Programma: [1-9]/.test(document.getElementById('status').textContent)", 30, "the programme")
+        check(b.js("window.bp.program.size") > 0, "programme drawn (%d plots)" % b.js("window.bp.program.size"))
         if args.screenshot:
             # the best plot at street scale, beside the card
             b.js("(() => { const i = window.bp.plots.ids.indexOf(%s); window.bp.map.setView(window.bp.meta_pt(i), 14);"

@@ -110,6 +110,17 @@ with tempfile.TemporaryDirectory() as work:
     check(st == 200 and set(ids[i] for i in cons["consensus"]) == sets[0] & sets[1],
           "consensus = intersection of the top 20s (%d plots)" % len(cons["consensus"]))
 
+    # ---- the programme: the plots' homes add up to the gemeenten's programmed figures
+    st, prog = srv.json("POST", "/api/program", {})
+    sums = {}
+    st2, cards = 200, {}
+    for i, t, homes, reserved in prog["plots"]:
+        st2, card = srv.json("GET", "/api/plot/%d" % i)
+        sums[(card["gemeente"], t)] = sums.get((card["gemeente"], t), 0) + homes
+    check(st == 200 and len(prog["plots"]) > 0 and all(
+        abs(g[t] - sums.get((g["code"], t), 0)) < 1 for g in prog["gemeenten"] for t in ("nultreden", "geclusterd", "zorggeschikt")),
+        "programme: %d plots, their homes = the gemeenten's programmed" % len(prog["plots"]))
+
     # ---- the plot card
     st, card = srv.json("GET", "/api/plot/3")
     check(st == 200 and card["id"] == ids[3] and len(card["criteria"]) == len(meta["categories"]) and card["reason"],

@@ -14,6 +14,7 @@
  *   GET  /api/plot/I, POST /api/plot {plot, n, ...params}  the plot card
  *   POST /api/decision  {plot, besluit, ...}             through bp_decision_save
  *   POST /api/consensus {n, parties:[{name, gap_weight, weights}]}
+ *   POST /api/program   {profile, gap_weight, weights}   the programme (greedy)
  *
  * Security: the token (when set) is required on every request, from the
  * query (?token=), the X-Token header or the cookie the page gets; without
@@ -641,6 +642,57 @@ static enum MHD_Result h_consensus(state *s, struct MHD_Connection *c, const bp_
     return ret;
 }
 
+/* The programme for the parameters of j: per gemeente and type the plots
+ * that cover the gap (bp_result_program, greedy: instant at the table;
+ * `bodnaarplot program` has the exact solver). */
+static enum MHD_Result h_program(state *s, struct MHD_Connection *c, const bp_json *j)
+{
+    params p;
+    params_base(s, &p);
+    const char *err = params_read(s, j, &p);
+    if (err) return send_error(c, 400, err);
+    bp_ctx *ctx = bp_ctx_new();
+    if (!ctx) return send_error(c, 500, "out of memory");
+    bp_serve_buf b = {0};
+    pool_item *it = pool_lock(s);
+    bp_status st = pool_rank(s, it, &p, ctx);
+    bp_config *cfg = st == BP_OK ? bp_result_config(it->r) : NULL;
+    if (st == BP_OK && !cfg) st = bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+    if (st == BP_OK) st = bp_config_set(cfg, "program.solver", "greedy", NULL, ctx);
+    if (st == BP_OK) st = bp_result_program(it->r, cfg, ctx);
+    if (st == BP_OK) {
+        const bp_result *r = it->r;
+        bp_serve_buf_puts(&b, "{\"plots\":[");
+        int first = 1;
+        for (size_t i = 0; i < r->n; i++) {
+            int t = bp_result_program_type(r, i);
+            if (t < 0) continue;
+            bp_serve_buf_printf(&b, "%s[%zu,\"%s\",", first ? "" : ",", i, bp_type_name((bp_type)t));
+            bp_serve_buf_num(&b, bp_result_program_homes(r, i), 0);
+            bp_serve_buf_printf(&b, ",%s]", bp_result_program_reserved(r, i) ? "true" : "false");
+            first = 0;
+        }
+        bp_serve_buf_puts(&b, "],\"gemeenten\":[");
+        for (size_t g = 0; g < bp_result_ngemeenten(r); g++) {
+            bp_serve_buf_puts(&b, g ? ",{\"code\":" : "{\"code\":");
+            bp_serve_buf_json_str(&b, bp_result_gemeente_code(r, g));
+            for (int t = 0; t < BP_NTYPES; t++) {
+                bp_serve_buf_printf(&b, ",\"%s\":", bp_type_name((bp_type)t));
+                bp_serve_buf_num(&b, bp_result_gemeente_figure(r, g, (bp_type)t, "programmed"), 0);
+            }
+            bp_serve_buf_puts(&b, "}");
+        }
+        bp_serve_buf_puts(&b, "]}");
+    }
+    it->key[0] = '\0'; /* the programme is kept in r: rank it afresh next time */
+    pthread_mutex_unlock(&it->mu);
+    bp_config_free(cfg);
+    enum MHD_Result ret = st == BP_OK ? send_buf(c, 200, &b) : send_error(c, 500, bp_ctx_errmsg(ctx));
+    bp_serve_buf_free(&b);
+    bp_ctx_free(ctx);
+    return ret;
+}
+
 static enum MHD_Result h_gemeenten(state *s, struct MHD_Connection *c)
 {
     pool_item *it = pool_lock(s);
@@ -786,6 +838,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
                                                                   : send_error(c, 400, "plot: a plot number");
     } else if (!strcmp(url, "/api/consensus")) ret = h_consensus(s, c, j);
     else if (!strcmp(url, "/api/decision")) ret = h_decision(s, c, j);
+    else if (!strcmp(url, "/api/program")) ret = h_program(s, c, j);
     else ret = send_error(c, 404, "not found");
     bp_serve_json_free(j);
     return ret;

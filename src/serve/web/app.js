@@ -54,6 +54,8 @@
     parties: [], party: 0,           // party 0 = de tafel (gedeeld)
     consensus: null, some: null,
     decisions: new Map(),            // plot index -> besluit
+    program: null,                   // plot index -> [type, homes, reserved] when Programma is on
+    programmed: null,                // gemeente code -> {type: homes}
     seq: 0, updates: 0, lastUpdateMs: null, lastServerMs: null,
     card: null,
   };
@@ -139,6 +141,10 @@
         ctx.beginPath();
         for (const i of S.consensus) { ctx.moveTo(sx[i] + 9, sy[i]); ctx.arc(sx[i], sy[i], 9, 0, 2 * Math.PI); }
         ctx.lineWidth = 4; ctx.strokeStyle = '#ff4fd8'; ctx.stroke();
+      }
+      if (S.program) {
+        ctx.lineWidth = 4; ctx.strokeStyle = '#0072B2';
+        for (const [i] of S.program) ctx.strokeRect(sx[i] - 11, sy[i] - 11, 22, 22);
       }
       for (const [i, b] of S.decisions) {
         if (b === 'open') continue;
@@ -246,6 +252,7 @@
       S.updates++;
       $('status').textContent = 'Nieuwe rangorde in ' + Math.round(S.lastUpdateMs) + ' ms (server ' + fmt(j.ms, 0) + ' ms)';
       if ($('consensus').checked) updateConsensus();
+      if ($('programma').checked) updateProgram();
       if (S.card !== null) openCard(S.card, false);
     } catch (e) {
       $('status').textContent = 'Fout: ' + e.message;
@@ -262,6 +269,20 @@
       plotLayer.redraw();
       $('status').textContent = j.consensus.length + ' kavels staan bij alle ' + parties.length +
         ' partijen in de top ' + j.n;
+    } catch (e) { $('status').textContent = 'Fout: ' + e.message; }
+  }
+
+  async function updateProgram() {
+    if (!$('programma').checked) { S.program = null; S.programmed = null; plotLayer.redraw(); buildGemeenten(); return; }
+    try {
+      const j = await api('/api/program', currentParams());
+      S.program = new Map(j.plots.map((p) => [p[0], p.slice(1)]));
+      S.programmed = new Map(j.gemeenten.map((g) => [g.code, g]));
+      plotLayer.redraw();
+      buildGemeenten();
+      let homes = 0;
+      for (const [, p] of S.program) homes += p[1] || 0;
+      $('status').textContent = 'Programma: ' + S.program.size + ' kavels, ' + fmt(homes) + ' woningen';
     } catch (e) { $('status').textContent = 'Fout: ' + e.message; }
   }
 
@@ -321,6 +342,8 @@
     ul.append(li);
     const li2 = el('li'); const sq = el('span', null, 'swatch'); sq.style.background = 'transparent'; sq.style.border = '3px solid #fff';
     li2.append(sq, el('span', 'besluit genomen (rood: afgevallen)')); ul.append(li2);
+    const li3 = el('li'); const pq = el('span', null, 'swatch'); pq.style.background = 'transparent'; pq.style.border = '4px solid #0072B2';
+    li3.append(pq, el('span', 'in het programma')); ul.append(li3);
   }
 
   async function buildGemeenten() {
@@ -333,6 +356,7 @@
       j.gemeenten.forEach((g) => { if (g[t].opgave > max) max = g[t].opgave; });
       j.gemeenten.forEach((g) => {
         const f = g[t], d = el('div', null, 'bar');
+        f.programmed = S.programmed && S.programmed.has(g.code) ? S.programmed.get(g.code)[t] : null;
         d.append(el('div', g.name || g.code));
         const tr = el('div', null, 'track');
         tr.style.width = Math.max(4, 100 * (f.opgave || 0) / max) + '%';
@@ -486,8 +510,7 @@
     });
     $('topn').addEventListener('change', () => { renderTable(); updateConsensus(); });
     $('consensus').addEventListener('change', updateConsensus);
-    $('programma').disabled = true;
-    $('programma').title = 'volgt';
+    $('programma').addEventListener('change', updateProgram);
     $('fullscreen').addEventListener('click', toggleFullscreen);
     $('basemap').addEventListener('click', () => setBasemap(!basemapOn));
     $('card_close').addEventListener('click', closeCard);
