@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """serve_load.py — load test of `bodnaarplot serve`: N concurrent re-rank
-requests (each with other weights, so none is answered from the ranking a
-result already holds) against 127.0.0.1, bounded in count and time.
+requests (each with its own weights, so none is answered from the server's
+cache or a ranking it already holds) against 127.0.0.1, bounded in count
+and time.
 Reports p50, p95 and max latency, errors, and the server's peak memory;
 exits 1 on any error or when the whole run exceeds --max-seconds.
 
@@ -77,7 +78,8 @@ def main():
                 if not todo:
                     return
                 k = todo.pop()
-            body = json.dumps({"weights": {c: 1 + (k * 7 + j * 3) % 10 for j, c in enumerate(cats)},
+            # k / 1000 makes every request's weights its own: no answer comes from the cache
+            body = json.dumps({"weights": {c: 1 + (k * 7 + j * 3) % 10 + k / 1000 for j, c in enumerate(cats)},
                                "gap_weight": (k % 5) / 4})
             t = time.perf_counter()
             try:

@@ -24,7 +24,9 @@
  *
  * Concurrency: the result pool holds 'threads' copies of the result, each
  * behind its own mutex; a request locks one, re-ranks it for its parameters
- * when they differ from what it holds, and reads it.  The state is one
+ * when they differ from what it holds, and reads it.  The last four
+ * /api/rerank answers are kept (keyed by parameters, decision generation
+ * and the file's time), behind their own mutex.  The state is one
  * struct per bp_serve() call; the only shared mutable parts are behind
  * mutexes (pool items, rate table, decision generation).
  */
@@ -88,8 +90,20 @@ typedef struct {
     double last;
 } rate_slot;
 
+/* A recent /api/rerank answer: tablets and the projector often ask for
+ * the same weights, and a slider moved back asks again. */
+#define CACHE_SLOTS 4
+typedef struct {
+    char key[1100];          /* parameters, decision generation and file time */
+    char *body;
+    size_t len;
+} cache_slot;
+
 typedef struct {
     const bp_serve_opts *o;
+    pthread_mutex_t cache_mu;
+    cache_slot cache[CACHE_SLOTS];
+    unsigned cache_next;
     char *gpkg;
     size_t npool;
     pool_item *pool;
@@ -448,6 +462,49 @@ static void put_decided(bp_serve_buf *b, const bp_result *r)
     }
 }
 
+/* The cache key of p: the parameters, the decision generation and the
+ * GeoPackage's time (decisions made elsewhere). */
+static void cache_key(state *s, const params *p, char *key, size_t size)
+{
+    struct stat sb;
+    long long sec = 0, nsec = 0;
+    if (stat(s->gpkg, &sb) == 0) sec = (long long)sb.st_mtim.tv_sec, nsec = sb.st_mtim.tv_nsec;
+    int n = snprintf(key, size, "%u|%lld.%09lld|", atomic_load(&s->gen), sec, nsec);
+    if (n > 0 && (size_t)n < size) params_key(s, p, key + n, size - (size_t)n);
+}
+
+/* A copy of the cached answer for key, or NULL. */
+static char *cache_get(state *s, const char *key, size_t *len)
+{
+    char *out = NULL;
+    pthread_mutex_lock(&s->cache_mu);
+    for (int k = 0; k < CACHE_SLOTS; k++)
+        if (s->cache[k].body && !strcmp(s->cache[k].key, key)) {
+            out = malloc(s->cache[k].len);
+            if (out) {
+                memcpy(out, s->cache[k].body, s->cache[k].len);
+                *len = s->cache[k].len;
+            }
+            break;
+        }
+    pthread_mutex_unlock(&s->cache_mu);
+    return out;
+}
+
+static void cache_put(state *s, const char *key, const char *body, size_t len)
+{
+    char *copy = malloc(len);
+    if (!copy) return;
+    memcpy(copy, body, len);
+    pthread_mutex_lock(&s->cache_mu);
+    cache_slot *slot = &s->cache[s->cache_next++ % CACHE_SLOTS];
+    free(slot->body);
+    slot->body = copy;
+    slot->len = len;
+    snprintf(slot->key, sizeof slot->key, "%s", key);
+    pthread_mutex_unlock(&s->cache_mu);
+}
+
 static enum MHD_Result h_rerank(state *s, struct MHD_Connection *c, const bp_json *j)
 {
     params p;
@@ -455,6 +512,11 @@ static enum MHD_Result h_rerank(state *s, struct MHD_Connection *c, const bp_jso
     /* start from the loaded ranking; a request names what differs */
     const char *err = params_read(s, j, &p);
     if (err) return send_error(c, 400, err);
+    char key[sizeof s->cache[0].key];
+    size_t clen = 0;
+    cache_key(s, &p, key, sizeof key);
+    char *cached = cache_get(s, key, &clen);
+    if (cached) return send_data(c, 200, "application/json; charset=utf-8", cached, clen, MHD_RESPMEM_MUST_FREE, NULL);
     bp_ctx *ctx = bp_ctx_new();
     if (!ctx) return send_error(c, 500, "out of memory");
     bp_serve_buf b = {0};
@@ -473,6 +535,7 @@ static enum MHD_Result h_rerank(state *s, struct MHD_Connection *c, const bp_jso
         bp_serve_buf_printf(&b, "],\"ms\":%.1f}", (t1 - t0) * 1000.0);
     }
     pthread_mutex_unlock(&it->mu);
+    if (st == BP_OK && !b.oom) cache_put(s, key, b.s, b.len);
     enum MHD_Result ret = st == BP_OK ? send_buf(c, 200, &b) : send_error(c, 500, bp_ctx_errmsg(ctx));
     bp_serve_buf_free(&b);
     bp_ctx_free(ctx);
@@ -1025,6 +1088,8 @@ static void state_free(state *s)
     free(s->meta);
     free(s->gpkg);
     bp_serve_geo_free(&s->geo);
+    for (int k = 0; k < CACHE_SLOTS; k++) free(s->cache[k].body);
+    pthread_mutex_destroy(&s->cache_mu);
     pthread_mutex_destroy(&s->rate_mu);
 }
 
@@ -1050,6 +1115,7 @@ bp_status bp_serve(const bp_serve_opts *o, bp_ctx *ctx)
     state *s = calloc(1, sizeof *s);
     if (!s) return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
     pthread_mutex_init(&s->rate_mu, NULL);
+    pthread_mutex_init(&s->cache_mu, NULL);
     s->o = o;
     s->gpkg = strdup(o->gpkg);
     s->npool = o->threads > 0 ? (size_t)o->threads : 2;
