@@ -367,6 +367,40 @@ typedef struct {
  */
 bp_status bp_report_render(const char *gpkg, const char *pdf, const bp_report_options *options, bp_ctx *ctx);
 
+/* ---- the live server ----------------------------------------------------- */
+
+/* Options of bp_serve(); zero-initialise and fill.  Strings are borrowed
+ * for the duration of the call. */
+typedef struct {
+    const char *gpkg;        /* the result GeoPackage (required); decisions are written into it */
+    const char *listen;      /* IPv4 address to bind; NULL: "127.0.0.1" */
+    int port;                /* TCP port; 0: 8080; -1: any free port (see 'ready') */
+    const char *token;       /* required on every request when set (>= 16 characters); any
+                                address but 127.0.0.1 needs one */
+    const char *parties;     /* YAML file of the parties' weight profiles, or NULL (see README) */
+    const char *leaflet_dir; /* Leaflet's files; NULL: Debian's libjs-leaflet folder */
+    int threads;             /* in-memory results re-ranked in parallel; 0: 2 */
+    volatile int *stop;      /* the server stops soon after *stop becomes non-zero (a signal
+                                handler of the caller sets it; the library installs none) */
+    /* called once when the server listens, with its URL (without the
+     * token) and port; NULL: not called */
+    void (*ready)(const char *url, int port, void *userdata);
+    void *userdata;
+} bp_serve_opts;
+
+/*
+ * Serves the workshop map of a result GeoPackage: one page (in Dutch), the
+ * candidates, gemeenten, facilities and walking network in WGS84, and a
+ * JSON API that re-ranks the result in memory, explains a plot, records
+ * decisions into the GeoPackage and computes the parties' consensus and a
+ * plot's rank stability (README, "Live workshop map").  Blocks until
+ * *o->stop is set; returns BP_OK then.  BP_ERR_USAGE for a bad option
+ * (address, port in use, no token for a public address, missing Leaflet,
+ * bad parties file) or a file that is not a bodnaarplot result; nothing is
+ * written to the GeoPackage but the decisions the page sends.
+ */
+bp_status bp_serve(const bp_serve_opts *o, bp_ctx *ctx);
+
 /* Versions of bodnaarplot and the libraries it runs on, one per line, as
  * "name version\n", into buf (truncated to size); returns the length the
  * whole text needs.  512 bytes are enough. */

@@ -1,23 +1,28 @@
 #!/usr/bin/env bash
 # setup.sh — installs what bodnaarplot needs from Debian 12's packages.
 #   scripts/setup.sh          build and run: compiler, CMake, GDAL, GEOS, PROJ,
-#                             SpatiaLite, libyaml, readosm, GDAL's tools
+#                             SpatiaLite, libyaml, readosm, GDAL's tools,
+#                             libmicrohttpd and Leaflet (bodnaarplot serve)
 #   scripts/setup.sh --test   also what the tests use: cmocka, sqlite3, the
 #                             GDAL Python bindings, QGIS (python3-qgis,
 #                             qgis-providers) for tests/qgis_test.py and
 #                             tests/report_test.py, poppler-utils (pdftoppm,
 #                             pdftotext) for the latter,
-#                             PostgreSQL and PostGIS for tests/postgis_test.sh
+#                             PostgreSQL and PostGIS for tests/postgis_test.sh,
+#                             Chromium and python3-websocket for the browser
+#                             test of bodnaarplot serve
 # Runs apt-get through sudo when not root; does nothing when all is there.
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config
       libgdal-dev gdal-bin libgeos-dev libproj-dev proj-bin
-      libspatialite-dev libsqlite3-dev libyaml-dev libreadosm-dev coinor-libcbc-dev)
+      libspatialite-dev libsqlite3-dev libyaml-dev libreadosm-dev coinor-libcbc-dev
+      libmicrohttpd-dev libjs-leaflet)
 if [ "${1:-}" = "--test" ]; then
     pkgs+=(libcmocka-dev sqlite3 python3-gdal valgrind python3-networkx python3-shapely
            python3-qgis qgis-providers poppler-utils
-           postgresql postgis postgresql-15-postgis-3)
+           postgresql postgis postgresql-15-postgis-3
+           chromium python3-websocket)
 fi
 
 missing=()

@@ -23,6 +23,7 @@ static void usage(FILE *f, const char *cmd)
                 "  bodnaarplot run PROJECT.yaml [flags of score, which override the project file]\n"
                 "  bodnaarplot map OUT.gpkg -o MAP.png [--size 1600x1000]\n"
                 "  bodnaarplot report OUT.gpkg -o werksessie.pdf [--top 10] [--overwrite]\n"
+                "  bodnaarplot serve OUT.gpkg [--port 8080] [--listen 127.0.0.1] [--parties PARTIES.yaml]\n"
                 "  bodnaarplot --version\n\n"
                 "'bodnaarplot score --help' lists every flag.\n"
                 "Exit codes: 0 done, 1 bad input data, 2 usage (flags, names, paths), 3 output I/O,\n"
@@ -164,6 +165,97 @@ static int report_command(int argc, char **argv)
     return rc;
 }
 
+static volatile int serve_stop;
+static void on_serve_signal(int sig)
+{
+    (void)sig;
+    serve_stop = 1;
+}
+
+static void serve_ready(const char *url, int port, void *ud)
+{
+    const char *token = ud;
+    (void)port;
+    if (token) printf("bodnaarplot: serving on %s?token=%s\n(token %s; every request needs it)\n", url, token, token);
+    else printf("bodnaarplot: serving on %s (Ctrl-C stops)\n", url);
+    fflush(stdout);
+}
+
+/* A random token of 32 characters [A-Za-z0-9] from the system's random source. */
+static int make_token(char *out, size_t size)
+{
+    static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    unsigned char raw[32];
+    FILE *f = fopen("/dev/urandom", "rb");
+    if (!f) return 0;
+    size_t got = fread(raw, 1, sizeof raw, f);
+    fclose(f);
+    if (got != sizeof raw || size < sizeof raw + 1) return 0;
+    for (size_t i = 0; i < sizeof raw; i++) out[i] = abc[raw[i] % 62]; /* 248 of 256: a slight bias, ~190 bits */
+    out[sizeof raw] = '\0';
+    return 1;
+}
+
+/* bodnaarplot serve OUT.gpkg [--port N] [--listen ADDR] [--token T] [--parties FILE] [--leaflet DIR] */
+static int serve_command(int argc, char **argv)
+{
+    bp_serve_opts o = {0};
+    char token[64];
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            printf("Usage: bodnaarplot serve OUT.gpkg [flags]\n\n"
+                   "Serves the workshop map of a result: re-rank with sliders, explain a plot, record\n"
+                   "decisions into OUT.gpkg (see README, 'Live workshop map').\n\n"
+                   "  --port N           TCP port (default 8080)\n"
+                   "  --listen ADDR      IPv4 address to listen on (default 127.0.0.1); any other address\n"
+                   "                     gets a random token, printed here and required on every request\n"
+                   "  --token T          use this token (16+ letters, digits, - or _) instead\n"
+                   "  --parties FILE     YAML: the parties' weight profiles {party: {category: weight}}\n"
+                   "  --threads N        results re-ranked in parallel (default 2)\n"
+                   "  --leaflet DIR      Leaflet's files (default Debian's libjs-leaflet)\n");
+            return 0;
+        }
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--port") && v) {
+            char *end;
+            long p = strtol(v, &end, 10);
+            if (*end || p < 1 || p > 65535) return fail(BP_ERR_USAGE, "--port takes a number 1-65535");
+            o.port = (int)p;
+            i++;
+        } else if (!strcmp(a, "--listen") && v) o.listen = argv[++i];
+        else if (!strcmp(a, "--token") && v) o.token = argv[++i];
+        else if (!strcmp(a, "--parties") && v) o.parties = argv[++i];
+        else if (!strcmp(a, "--leaflet") && v) o.leaflet_dir = argv[++i];
+        else if (!strcmp(a, "--threads") && v) {
+            o.threads = atoi(argv[++i]);
+            if (o.threads < 1 || o.threads > 16) return fail(BP_ERR_USAGE, "--threads takes a number 1-16");
+        } else if (a[0] != '-' && !o.gpkg) o.gpkg = a;
+        else {
+            char msg[300];
+            snprintf(msg, sizeof msg, "unknown argument '%s' (bodnaarplot serve OUT.gpkg [--port N] [--listen ADDR])", a);
+            return fail(BP_ERR_USAGE, msg);
+        }
+    }
+    if (!o.gpkg) return fail(BP_ERR_USAGE, "serve needs a GeoPackage: bodnaarplot serve OUT.gpkg");
+    if (!o.token && o.listen && strcmp(o.listen, "127.0.0.1")) {
+        if (!make_token(token, sizeof token)) return fail(BP_ERR_NOMEM, "cannot make a random token");
+        o.token = token;
+    }
+    o.stop = &serve_stop;
+    o.ready = serve_ready;
+    o.userdata = (void *)o.token;
+    signal(SIGINT, on_serve_signal);
+    signal(SIGTERM, on_serve_signal);
+    signal(SIGPIPE, SIG_IGN);
+    bp_ctx *ctx = bp_ctx_new();
+    if (!ctx) return fail(BP_ERR_NOMEM, "out of memory");
+    bp_status st = bp_serve(&o, ctx);
+    int rc = st == BP_OK ? 0 : fail(st, bp_ctx_errmsg(ctx));
+    bp_ctx_free(ctx);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -186,8 +278,9 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "besluit")) return bp_cli_besluit(argc, argv);
     if (!strcmp(cmd, "rescore")) return bp_cli_rescore(argc, argv);
     if (!strcmp(cmd, "program")) return bp_cli_program(argc, argv);
+    if (!strcmp(cmd, "serve")) return serve_command(argc, argv);
     if (strcmp(cmd, "score") && strcmp(cmd, "run")) {
-        fprintf(stderr, "bodnaarplot: error: unknown command '%s' (commands: score, run, rescore, program, besluit, map, report)\n", cmd);
+        fprintf(stderr, "bodnaarplot: error: unknown command '%s' (commands: score, run, rescore, program, besluit, map, report, serve)\n", cmd);
         return BP_ERR_USAGE;
     }
     int is_run = !strcmp(cmd, "run");
