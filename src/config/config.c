@@ -50,6 +50,9 @@ void bp_config_free(bp_config *c)
     free(c->assume_crs);
     free(c->output);
     free(c->network);
+    free(c->network_rules);
+    free(c->network_override);
+    free(c->network_costs);
     free(c);
 }
 
