@@ -10,9 +10,10 @@ traditional GIS axis order, as bodnaarplot does), along a path written out
 by hand for each case.  Each file starts with a comment whose `expect:` block
 is YAML:
 
-  graph:      vertices, edges, ways of the network as built from the ways
-              (every OSM node of a walkable way is a vertex; every pair of
-              consecutive nodes an edge); areas add their mesh edges on top
+  graph:      vertices, edges, ways (and relations) of the network as built
+              from the ways (every OSM node of a walkable way is a vertex;
+              every pair of consecutive nodes an edge); areas add their mesh
+              edges on top
   walk / rollator:  walking distance (rollator: effort-weighted cost) in metres
               between named nodes, "unreachable" when there is none
   today:      what the current implementation gives, where it differs
@@ -80,15 +81,18 @@ class Fixture:
             prev = letter
         return total
 
-    def graph(self, walkable_ways, extra=""):
-        """counts of the walkable ways, given by their index (0-based)"""
+    def graph(self, walkable_ways, extra="", rings=()):
+        """counts of the walkable ways, given by their index (0-based); rings:
+        the member ways of walkable multipolygon relations (their edges count,
+        they are no ways of their own)"""
         vs, es = set(), 0
-        for i in walkable_ways:
+        for i in list(walkable_ways) + list(rings):
             letters = self.ways[i][1]
             vs.update(letters)
             es += len(letters) - 1
-        self.expect.append("  graph: {vertices: %d, edges: %d, ways: %d}%s"
-                           % (len(vs), es, len(walkable_ways), ("  # " + extra) if extra else ""))
+        rel = ", relations: %d" % len(self.rels) if rings else ""
+        self.expect.append("  graph: {vertices: %d, edges: %d, ways: %d%s}%s"
+                           % (len(vs), es, len(walkable_ways), rel, ("  # " + extra) if extra else ""))
 
     def dist(self, profile, pairs):
         self.expect.append("  %s:" % profile)
@@ -117,6 +121,8 @@ class Fixture:
         out.append("  Distances are sums of straight segments in EPSG:28992 along the path named")
         out.append("  beside each; rollator costs count rough edges 1.5 times (layers/walkability.yaml).")
         out.append("  Compare within 0.01 m (coordinates are stored to 1e-7 degrees, about 1 cm).")
+        out.append("  Plots and facilities stand on the named nodes; the snap tolerance is 10 m")
+        out.append("  unless the block sets snap_tolerance_m.")
         out.append("")
         out.append("expect:")
         out += self.expect
@@ -341,7 +347,7 @@ wh = f.way(["i1", "i2", "i3", "i4", "i1"])
 f.way(["X", "W"], highway="footway"); f.way(["E", "Y"], highway="footway")
 f.rel([("way", ws, "outer"), ("way", wn, "outer"), ("way", wh, "inner")],
       type="multipolygon", highway="pedestrian", name="Plein")
-f.graph([0, 1, 2, 3, 4], "rings and footways; the square adds its mesh edges")
+f.graph([3, 4], "rings and footways; the square adds its mesh edges", rings=[0, 1, 2])
 north, south = f.path("X", "W", "i4", "i3", "E", "Y"), f.path("X", "W", "i1", "i2", "E", "Y")
 f.dist("walk", [(("X", "Y"), min(north, south), "X W i1 i2 E Y (south, %.3f) or X W i4 i3 E Y (north, %.3f)"
                  % (south, north))])
@@ -350,12 +356,14 @@ f.line("  # along the outer ring only it would be %.3f (X W o4 o3 E Y)" % f.path
 
 # ---------------------------------------------------------------------------------
 f = fx("island", "snapping avoids a small island",
-       "A-B-C is one footway of 1,200 m: a big component (>= 1,000 m, snap.big_component_m).\n"
+       "A-B-C is one footway of 1,200 m: a big component (>= 1,000 m, network.island_m).\n"
        "I-J, 30 m, is a footway on its own (a courtyard path): a small component.\n"
        "C is a supermarket (shop=supermarket, for facilities_from_osm).  A plot at\n"
        "point P is 5 m from I-J and 40 m from A-B: it joins I-J (nearest) and A-B\n"
        "(nearest edge of a big component, within the snap tolerance of 250 m); its\n"
        "walking distance to the supermarket is the shorter of the two: over A-B.\n"
+       "A facility at I, on the island, also joins A-B; one at J is reached from P\n"
+       "across the island.\n"
        "  P (not in the file, a plot to give as a point layer in EPSG:28992): see below",
        "OSRM include/engine/geospatial_query.hpp (NearestPhantomNodeWithAlternativeFromBigComponent),"
        "\n  include/engine/plugins/plugin_base.hpp (SnapPhantomNodes), src/tools/extract.cpp"
@@ -376,9 +384,16 @@ vx, vy = xj - xi, yj - yi
 ti = max(0, min(1, ((px - xi) * vx + (py - yi) * vy) / (vx * vx + vy * vy)))
 att_i = math.hypot(px - (xi + ti * vx), py - (yi + ti * vy))
 along = math.hypot(xb - qx, yb - qy) + f.d("B", "C")
+f.line("  snap_tolerance_m: 250")
 f.line("  P: [%.3f, %.3f]   # EPSG:28992; %.3f m from I-J, %.3f m from A-B" % (px, py, att_i, att))
+# I also joins A-B (it is on the island): reached from A over A-B and 45 m straight
+tI = ((xi - xa) * ux + (yi - ya) * uy) / (ux * ux + uy * uy)
+aI = math.hypot(xi - (xa + tI * ux), yi - (ya + tI * uy))
+to_J = math.hypot(xj - (xi + ti * vx), yj - (yi + ti * vy))
 f.dist("walk", [(("P", "C"), att + along, "P to A-B (%.3f), along to B and C" % att),
-                (("A", "I"), None, "different components")])
+                (("A", "I"), tI * math.hypot(ux, uy) + aI,
+                 "I on the island also joins A-B (%.3f m): the island strands nothing" % aI),
+                (("P", "J"), att_i + to_J, "across the island: P's nearer attachment")])
 f.dist("rollator", [(("P", "C"), att + along, "as walk")])
 
 # ---------------------------------------------------------------------------------
