@@ -10,10 +10,11 @@ vertices (and which ones the profile cannot pass) and passable edges with
 their costs, whether they are endpoint ways and whether they cross a
 pedestrian area.  This test then does the rest itself, from the README's
 description, with shapely and networkx:
-  - attachment: nearest segment and the nearest point on it; when that
-    segment is on an island (a connected part that is not the largest and
-    has less passable way than network.island_m), also the nearest segment
-    of the main network within the snap tolerance;
+  - attachment: nearest passable segment and the nearest point on it; when
+    that segment is on an island (a part of the graph no way joins to the
+    rest, whatever the profile passes, that is not the largest and has less
+    way than network.island_m), also the nearest passable segment of the
+    main network within the snap tolerance;
   - endpoint ways walked only at the start and the end of a walk: a graph of
     three layers (still on the endpoint ways the walk began on; public; on
     endpoint ways again, after which no public way follows);
@@ -104,18 +105,13 @@ class Graph:
                 self.xy[int(r["id"])] = (float(r["x"]), float(r["y"]))
                 if r["blocked"] == "1":
                     self.blocked.add(int(r["id"]))
-        self.edges = []
+        every = []
         with open(prefix + "_edges.csv") as fh:
             for r in csv.DictReader(fh):
-                self.edges.append((int(r["u"]), int(r["v"]), float(r["length"]), float(r["cost"]), int(r["endpoint"])))
-        self.segs = [LineString([self.xy[u], self.xy[v]]) for u, v, *_ in self.edges]
-        self.index_of = {id(s): i for i, s in enumerate(self.segs)}
-        with warnings.catch_warnings():  # shapely 1.8 announces 2.0 changes
-            warnings.simplefilter("ignore")
-            self.tree = STRtree(self.segs)
-        # islands
+                every.append((int(r["u"]), int(r["v"]), float(r["length"]), float(r["cost"]), int(r["endpoint"])))
+        # islands: parts no way of the graph joins to the rest, whatever the profile passes
         G = nx.Graph()
-        for u, v, *_ in self.edges:
+        for u, v, *_ in every:
             G.add_edge(u, v)
         self.comp = {}
         sizes = []
@@ -123,10 +119,16 @@ class Graph:
             for n in nodes:
                 self.comp[n] = k
             sizes.append(0.0)
-        for u, v, length, *_ in self.edges:
+        for u, v, length, *_ in every:
             sizes[self.comp[u]] += length
         largest = max(range(len(sizes)), key=lambda k: sizes[k])
         self.big = {k for k, s in enumerate(sizes) if k == largest or s >= island_m}
+        self.edges = [e for e in every if not math.isinf(e[3])]  # the passable ones
+        self.segs = [LineString([self.xy[u], self.xy[v]]) for u, v, *_ in self.edges]
+        self.index_of = {id(s): i for i, s in enumerate(self.segs)}
+        with warnings.catch_warnings():  # shapely 1.8 announces 2.0 changes
+            warnings.simplefilter("ignore")
+            self.tree = STRtree(self.segs)
         self.endpoint = any(e[4] for e in self.edges)
 
     def nearest(self, g, keep=None, limit=None):

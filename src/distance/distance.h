@@ -141,8 +141,9 @@ void bp_network_edge(const bp_network *net, size_t k, double *x0, double *y0, do
  * vertex distances of bp_network_distances() (NaN: none). */
 double bp_network_edge_dist(const bp_network *net, const double *vertex_dist, size_t k, size_t c);
 /* Writes PREFIX_nodes.csv (with the nodes the profile cannot pass) and
- * PREFIX_edges.csv (passable edges with their costs, endpoint and mesh
- * marks), for the independent check in the tests. */
+ * PREFIX_edges.csv (every edge with its cost, "inf" where the profile
+ * cannot pass, and its endpoint and mesh marks), for the independent check
+ * in the tests. */
 bp_status bp_network_export_graph(const bp_network *net, const char *prefix, bp_ctx *ctx);
 
 /* Facilities of several categories from an OpenStreetMap file, without the

@@ -198,6 +198,7 @@ FIXTURE(pedestrian_multipolygon)
 FIXTURE(primary)
 FIXTURE(primary_use_sidepath)
 FIXTURE(private_destination)
+FIXTURE(private_enclosed)
 FIXTURE(steps_rollator)
 FIXTURE(trunk_sidewalk)
 FIXTURE(wheelchair_no)
@@ -219,7 +220,8 @@ int main(void)
         cmocka_unit_test(kerb_raised),        cmocka_unit_test(motorroad),
         cmocka_unit_test(pedestrian_area),    cmocka_unit_test(pedestrian_multipolygon),
         cmocka_unit_test(primary),            cmocka_unit_test(primary_use_sidepath),
-        cmocka_unit_test(private_destination), cmocka_unit_test(steps_rollator),
+        cmocka_unit_test(private_destination), cmocka_unit_test(private_enclosed),
+        cmocka_unit_test(steps_rollator),
         cmocka_unit_test(trunk_sidewalk),     cmocka_unit_test(wheelchair_no),
         cmocka_unit_test(other_tags),
     };

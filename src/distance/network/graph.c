@@ -48,16 +48,19 @@ static size_t uf_find(uint32_t *parent, size_t v)
     return v;
 }
 
-/* Components over the passable edges: comp[v], and which are big (the
- * largest, and any with at least island_m metres of passable way). */
-static int components(bp_network *net, const unsigned char *pass)
+/* Components over every edge of the graph (every way the rules admit,
+ * whatever the profile can pass): comp[v], and which are big (the largest,
+ * and any with at least island_m metres of way).  Islands are thus parts
+ * no walkable way joins to the rest (a courtyard path, a piece cut off by
+ * the edge of the extract); a part only steps join is no island, so with
+ * the rollator what lies there stays cut off. */
+static int components(bp_network *net)
 {
     size_t n = net->n;
     uint32_t *parent = malloc((n ? n : 1) * sizeof *parent);
     if (!parent) return -1;
     for (size_t v = 0; v < n; v++) parent[v] = (uint32_t)v;
     for (size_t e = 0; e < net->m; e++) {
-        if (!pass[e]) continue;
         size_t a = uf_find(parent, net->eu[e]), b = uf_find(parent, net->ev[e]);
         if (a != b) parent[a > b ? a : b] = (uint32_t)(a > b ? b : a);
     }
@@ -80,8 +83,7 @@ static int components(bp_network *net, const unsigned char *pass)
         free(edges);
         return -1;
     }
-    for (size_t e = 0; e < net->m; e++)
-        if (pass[e]) len[net->comp[net->eu[e]]] += net->len[e], edges[net->comp[net->eu[e]]]++;
+    for (size_t e = 0; e < net->m; e++) len[net->comp[net->eu[e]]] += net->len[e], edges[net->comp[net->eu[e]]]++;
     size_t largest = 0;
     for (size_t c = 0; c < nc; c++)
         if (len[c] > len[largest]) largest = c;
@@ -103,6 +105,51 @@ static int components(bp_network *net, const unsigned char *pass)
     return 0;
 }
 
+/* Public ways that can be reached only over endpoint ways (a public path
+ * between two private campus roads) are private ground too: a walk may
+ * start or end there, and leaves over the endpoint ways.  These are the
+ * parts of the public network (passable ways that are not endpoint ways)
+ * that touch an endpoint way and are small: not the largest part and less
+ * than island_m of way.  Their edges get BP_ATTR_ENDPOINT.  0 or -1. */
+static int enclosed_public(bp_network *net, const unsigned char *pass)
+{
+    size_t n = net->n;
+    uint32_t *parent = malloc((n ? n : 1) * sizeof *parent);
+    double *len = calloc(n ? n : 1, sizeof *len);
+    unsigned char *touch = calloc(n ? n : 1, 1);
+    if (!parent || !len || !touch) {
+        free(parent), free(len), free(touch);
+        return -1;
+    }
+    for (size_t v = 0; v < n; v++) parent[v] = (uint32_t)v;
+    for (size_t e = 0; e < net->m; e++) {
+        if (!pass[e] || (net->attr[e] & BP_ATTR_ENDPOINT)) continue;
+        size_t a = uf_find(parent, net->eu[e]), b = uf_find(parent, net->ev[e]);
+        if (a != b) parent[a > b ? a : b] = (uint32_t)(a > b ? b : a);
+    }
+    size_t largest = (size_t)-1;
+    for (size_t e = 0; e < net->m; e++) {
+        if (!pass[e]) continue;
+        size_t r = uf_find(parent, net->eu[e]);
+        if (net->attr[e] & BP_ATTR_ENDPOINT) {
+            touch[r] = 1, touch[uf_find(parent, net->ev[e])] = 1;
+            continue;
+        }
+        len[r] += net->len[e];
+        if (largest == (size_t)-1 || len[r] > len[largest]) largest = r;
+    }
+    for (size_t e = 0; e < net->m; e++) {
+        if (!pass[e] || (net->attr[e] & BP_ATTR_ENDPOINT)) continue;
+        size_t r = uf_find(parent, net->eu[e]);
+        if (r != largest && touch[r] && len[r] < net->island_m) {
+            net->attr[e] |= BP_ATTR_ENDPOINT;
+            net->n_enclosed++;
+        }
+    }
+    free(parent), free(len), free(touch);
+    return 0;
+}
+
 /* Costs, adjacency, components and index for the rules' profile. */
 static bp_status finish_graph(bp_network *net, const bp_rules *rules, const char *what, bp_ctx *ctx)
 {
@@ -119,11 +166,20 @@ static bp_status finish_graph(bp_network *net, const bp_rules *rules, const char
         return bp_error(ctx, BP_ERR_NOMEM, "out of memory building the network");
     }
     size_t npass = 0;
+    int endpoint = 0;
+    for (size_t e = 0; e < net->m; e++) {
+        pass[e] = isfinite(net->factor[net->attr[e] & BP_ATTR_FLAGS]);
+        endpoint |= pass[e] && (net->attr[e] & BP_ATTR_ENDPOINT);
+    }
+    if (endpoint && enclosed_public(net, pass) < 0) {
+        free(pass);
+        return bp_error(ctx, BP_ERR_NOMEM, "out of memory building the network");
+    }
     for (size_t e = 0; e < net->m; e++) {
         unsigned a = net->attr[e];
         for (int b = 0; b < BP_MAX_FLAGS; b++) net->n_flag[b] += (a >> b) & 1;
-        pass[e] = isfinite(net->factor[a & BP_ATTR_FLAGS]);
         if (!pass[e]) continue;
+        net->n_endpoint += (a & BP_ATTR_ENDPOINT) != 0;
         npass++;
         net->has_endpoint |= (a & BP_ATTR_ENDPOINT) != 0;
         net->off[net->eu[e] + 1]++;
@@ -151,7 +207,7 @@ static bp_status finish_graph(bp_network *net, const bp_rules *rules, const char
         }
     free(fill);
     bp_status st = BP_OK;
-    if (components(net, pass) < 0 || !(net->ix = bp_segindex_new(net, pass)))
+    if (components(net) < 0 || !(net->ix = bp_segindex_new(net, pass)))
         st = bp_error(ctx, BP_ERR_NOMEM, "out of memory building the network index");
     free(pass);
     return st;
@@ -252,14 +308,16 @@ void bp_network_info(const bp_network *net, bp_kv *kv)
     }
     bp_kv_addf(kv, "network.graph",
                "%zu nodes, %zu edges from %zu ways and %zu pedestrian areas (%zu of them relations; %zu edges across "
-               "them%s); flags: %s; %zu nodes impassable for the profile",
+               "them%s); flags: %s; %zu nodes impassable for the profile; %zu passable edges only where a walk "
+               "starts or ends (%zu of them public ways reached only over such ways)",
                net->n, net->m - net->m_mesh, net->n_ways, net->n_areas, net->n_relations, net->m_mesh,
                net->n_mesh_skipped ? ", some areas too complex to cross" : "", flags[0] ? flags : "none",
-               net->n_vblocked);
+               net->n_vblocked, net->n_endpoint, net->n_enclosed);
     if (net->rules_info) bp_kv_add(kv, "network.rules", net->rules_info);
     if (net->layers_info) bp_kv_add(kv, "network.layers", net->layers_info);
     bp_kv_addf(kv, "network.islands",
-               "%zu parts of the network are islands (below %g m of passable way, not the largest): %zu edges, %.0f m; "
+               "%zu parts of the network are islands (below %g m of way, not the largest, joined to the rest by no "
+               "walkable way): %zu edges, %.0f m; "
                "the main network: %zu part(s), %.0f m",
                net->islands, net->island_m, net->island_edges, net->island_len, net->nbig, net->big_len);
     bp_kv_addf(kv, "network.attach",
@@ -309,10 +367,10 @@ bp_status bp_network_export_graph(const bp_network *net, const char *prefix, bp_
     if (!f) return bp_error(ctx, BP_ERR_IO, "%s: %s", path, strerror(errno));
     fprintf(f, "u,v,length,cost,endpoint,mesh\n");
     for (size_t e = 0; e < net->m; e++) {
-        double c = bp_edge_cost(net, e);
-        if (!isinf(c))
-            fprintf(f, "%u,%u,%.17g,%.17g,%d,%d\n", net->eu[e], net->ev[e], net->len[e], c,
-                    (net->attr[e] & BP_ATTR_ENDPOINT) != 0, (net->attr[e] & BP_ATTR_MESH) != 0);
+        char cost[32] = "inf";
+        if (!isinf(bp_edge_cost(net, e))) snprintf(cost, sizeof cost, "%.17g", bp_edge_cost(net, e));
+        fprintf(f, "%u,%u,%.17g,%s,%d,%d\n", net->eu[e], net->ev[e], net->len[e], cost,
+                (net->attr[e] & BP_ATTR_ENDPOINT) != 0, (net->attr[e] & BP_ATTR_MESH) != 0);
     }
     if (fclose(f) != 0) return bp_error(ctx, BP_ERR_IO, "%s: %s", path, strerror(errno));
     return BP_OK;

@@ -204,6 +204,7 @@ struct bp_network {
     bp_segindex *ix;        /* over the passable edges */
     /* what was built, for run_info */
     size_t m_mesh, n_areas, n_mesh_skipped, n_ways, n_relations, n_vblocked;
+    size_t n_endpoint, n_enclosed; /* passable endpoint edges; public ones among them */
     size_t *rule_ways;      /* ways decided per way rule */
     size_t n_flag[BP_MAX_FLAGS];
     double big_len, island_len;

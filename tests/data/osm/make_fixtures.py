@@ -280,6 +280,26 @@ f.dist("walk", [(("S", "H"), f.path("S", "A", "F", "G", "C", "H"), "S A F G C H:
 f.dist("rollator", [(("S", "H"), f.path("S", "A", "F", "G", "C", "H"), "S A F G C H")])
 
 # ---------------------------------------------------------------------------------
+f = fx("private_enclosed", "a public path between private roads is private ground",
+       "M1-M2 is a public footway of 1,200 m.  From M2 a campus road M2-X\n"
+       "(access=private) leads to a public path X-Y of 50 m, and from Y a second\n"
+       "private road Y-Z.  X-Y can be reached only over private roads, so it is\n"
+       "private ground too: a walk from Z (or from the middle of X-Y) starts on\n"
+       "private ground and leaves it at M2.  Without that, the walk from Z would\n"
+       "use X-Y, a public way, between two private ones, which the endpoint rule\n"
+       "forbids: Z would reach nothing.",
+       "design choice (network.island_m: public parts smaller than this that touch\n"
+       "  an endpoint way are private ground)")
+f.node("M1", 0, 0); f.node("M2", 1200, 0); f.node("X", 1300, 0); f.node("Y", 1350, 0); f.node("Z", 1450, 0)
+f.node("Q", 1325, 0)
+f.way(["M1", "M2"], highway="footway"); f.way(["M2", "X"], highway="service", access="private")
+f.way(["X", "Q", "Y"], highway="footway"); f.way(["Y", "Z"], highway="service", access="private")
+f.graph([0, 1, 2, 3])
+f.dist("walk", [(("Z", "M1"), f.path("Z", "Y", "Q", "X", "M2", "M1"), "Z Y X M2 M1: private ground all the way to M2"),
+                (("Q", "M1"), f.path("Q", "X", "M2", "M1"), "Q X M2 M1")])
+f.dist("rollator", [(("Z", "M1"), f.path("Z", "Y", "Q", "X", "M2", "M1"), "as walk")])
+
+# ---------------------------------------------------------------------------------
 f = fx("access_destination", "access=destination or customers is walkable",
        "B-C: service road with access=destination; D-E: service road with\n"
        "access=customers.  Both carry walks in full (OSRM foot: not blacklisted;\n"
