@@ -25,6 +25,7 @@ void bp_network_free(bp_network *net, bp_geos *g)
     free(net->ev);
     free(net->len);
     free(net->attr);
+    free(net->cost);
     free(net->vflags);
     free(net->off);
     free(net->adj);
@@ -175,8 +176,13 @@ static bp_status finish_graph(bp_network *net, const bp_rules *rules, const char
         free(pass);
         return bp_error(ctx, BP_ERR_NOMEM, "out of memory building the network");
     }
+    if (!(net->cost = malloc(net->m * sizeof *net->cost))) {
+        free(pass);
+        return bp_error(ctx, BP_ERR_NOMEM, "out of memory building the network");
+    }
     for (size_t e = 0; e < net->m; e++) {
         unsigned a = net->attr[e];
+        net->cost[e] = net->len[e] * net->factor[a & BP_ATTR_FLAGS];
         for (int b = 0; b < BP_MAX_FLAGS; b++) net->n_flag[b] += (a >> b) & 1;
         if (!pass[e]) continue;
         net->n_endpoint += (a & BP_ATTR_ENDPOINT) != 0;

@@ -193,6 +193,7 @@ struct bp_network {
     uint32_t *eu, *ev;      /* edge ends, eu < ev */
     double *len;            /* metres */
     uint16_t *attr;         /* BP_ATTR_* and flags */
+    double *cost;           /* len * the profile's factor (INFINITY: impassable) */
     unsigned char *vflags;  /* node flags per vertex, or NULL (none) */
     double factor[256];     /* the profile's factor per flag set (INFINITY: impassable) */
     unsigned char vblock[256]; /* node flag sets that block */
@@ -228,7 +229,7 @@ struct bp_network {
 /* Cost of edge e for the profile (INFINITY: impassable). */
 static inline double bp_edge_cost(const bp_network *net, size_t e)
 {
-    return net->len[e] * net->factor[net->attr[e] & BP_ATTR_FLAGS];
+    return net->cost[e];
 }
 
 /* ---- osm.c / lines.c: the readers -------------------------------------------- */

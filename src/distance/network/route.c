@@ -153,7 +153,7 @@ static void dij_reset(dij *d)
     d->nh = 0;
 }
 
-static int touch(dij *d, uint32_t v)
+static inline int touch(dij *d, uint32_t v)
 {
     for (int s = 0; s < d->ns; s++)
         if (!isinf(d->D[(size_t)v * d->ns + s])) return 0;
@@ -190,7 +190,7 @@ static qitem pop(dij *d)
     return top;
 }
 
-static int relax(dij *d, uint32_t v, int s, double dist)
+static inline int relax(dij *d, uint32_t v, int s, double dist)
 {
     size_t k = (size_t)v * d->ns + s;
     if (!(dist < d->D[k])) return 0;
@@ -235,6 +235,31 @@ static int run(dij *d, double limit, const poller *poll)
 {
     const bp_network *net = d->net;
     size_t settled = 0;
+    if (d->ns == 1 && !net->vflags) { /* the usual case, kept tight */
+        double *D = d->D;
+        const double *cost = net->cost;
+        const uint32_t *eu = net->eu, *ev = net->ev, *off = net->off, *adj = net->adj;
+        while (d->nh) {
+            qitem q = pop(d);
+            if (q.d > D[q.vs]) continue;
+            if (q.d > limit) break;
+            if ((++settled & 0xffff) == 0 && poll && poll->fn(poll->ud)) return 1;
+            uint32_t v = q.vs;
+            for (uint32_t k = off[v]; k < off[v + 1]; k++) {
+                uint32_t e = adj[k], w = eu[e] == v ? ev[e] : eu[e];
+                double nd = q.d + cost[e];
+                if (nd < D[w]) {
+                    if (isinf(D[w])) {
+                        if (GROW(d->touched, d->ntouched, d->captouched) < 0) return d->ntouched = d->captouched = 0, -1;
+                        d->touched[d->ntouched++] = w;
+                    }
+                    D[w] = nd;
+                    if (push(d, nd, w) < 0) return -1;
+                }
+            }
+        }
+        return 0;
+    }
     while (d->nh) {
         qitem q = pop(d);
         if (q.d > d->D[q.vs]) continue;
