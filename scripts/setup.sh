@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # setup.sh — installs what bodnaarplot needs from Debian 12's packages.
 #   scripts/setup.sh          build and run: compiler, CMake, GDAL, GEOS, PROJ,
-#                             SpatiaLite, libyaml, readosm, GDAL's tools
+#                             SpatiaLite, libyaml, readosm, expat, GDAL's tools
 #   scripts/setup.sh --test   also what the tests use: cmocka, sqlite3, the
 #                             GDAL Python bindings, QGIS (python3-qgis,
 #                             qgis-providers) for tests/qgis_test.py,
@@ -11,7 +11,7 @@ set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config
       libgdal-dev gdal-bin libgeos-dev libproj-dev proj-bin
-      libspatialite-dev libsqlite3-dev libyaml-dev libreadosm-dev)
+      libspatialite-dev libsqlite3-dev libyaml-dev libreadosm-dev libexpat1-dev)
 if [ "${1:-}" = "--test" ]; then
     pkgs+=(libcmocka-dev sqlite3 python3-gdal valgrind python3-networkx python3-shapely
            python3-qgis qgis-providers

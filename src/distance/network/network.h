@@ -5,8 +5,9 @@
  *              own file): which ways and nodes are walkable, their flags,
  *              what each flag costs per walking profile; evaluated on the
  *              tags of a way, node or area whatever the source
- *   osm.c      one pass over an OpenStreetMap extract (.osm, .osm.pbf, with
- *              readosm): ways, closed ways and multipolygon relations for
+ *   osm.c      one pass over an OpenStreetMap extract (.osm.pbf with readosm,
+ *              .osm with osmxml.c, on expat): ways, closed ways and
+ *              multipolygon relations for
  *              the graph, tagged nodes, and the facilities of the categories
  *              taken from OpenStreetMap
  *   lines.c    the same from an OGR line layer: plain columns and the GDAL
@@ -35,6 +36,8 @@
 #define BP_NETWORK_H
 
 #include "distance/distance.h"
+
+#include <readosm.h>
 
 /* ---- growable arrays ------------------------------------------------------ */
 
@@ -247,6 +250,14 @@ typedef struct {
 bp_status bp_osm_read(const char *path, const bp_rules *rules, bp_build *b, bp_read_stats *stats,
                       const bp_osm_request *req, const bp_crs *crs, bp_geos *g, GDALProgressFunc progress,
                       void *pdata, bp_ctx *ctx);
+
+/* osmxml.c: an OpenStreetMap XML file through readosm's callbacks (ud is
+ * passed on); a callback that returns other than READOSM_OK stops the
+ * parse with *stopped set.  BP_ERR_USAGE: no such file; BP_ERR_DATA: not
+ * well-formed, or a node, tag, nd or member lacks what it needs (the
+ * message names the line); BP_ERR_NOMEM. */
+bp_status bp_osmxml_parse(const char *path, void *ud, readosm_node_callback nodes, readosm_way_callback ways,
+                          readosm_relation_callback relations, int *stopped, bp_ctx *ctx);
 
 /* An OGR line layer (spec "path|layername=NAME") into b; when the dataset
  * is the GDAL OSM driver's (other_tags), also its multipolygons (closed

@@ -1,6 +1,7 @@
 /*
- * osm.c — one pass over an OpenStreetMap extract (.osm or .osm.pbf, read
- * with readosm) for both the walking graph and the facilities:
+ * osm.c — one pass over an OpenStreetMap extract (.osm.pbf read with
+ * readosm, .osm with osmxml.c) for both the walking graph and the
+ * facilities:
  *   - every node (id, lon, lat), and the node rules' flags of tagged nodes;
  *   - every way's node ids (a multipolygon's member ways may carry any tag
  *     or none, and relations come last in the file), and for each way the
@@ -24,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include <readosm.h>
@@ -703,18 +705,28 @@ static bp_status build_facilities(ctxt *c, const bp_osm_request *req, const char
 
 /* ---- the pass ------------------------------------------------------------------------- */
 
+/* .osm.pbf through readosm, .osm (XML) through our own reader (osmxml.c). */
 static bp_status parse(const char *path, osm_state *s, bp_ctx *ctx)
 {
-    const void *hd = NULL;
-    int rc = readosm_open(path, &hd);
-    if (rc != READOSM_OK) {
+    size_t len = strlen(path);
+    int rc = READOSM_OK;
+    if (!(len > 4 && !strcasecmp(path + len - 4, ".pbf"))) {
+        int stopped;
+        bp_status st = bp_osmxml_parse(path, s, on_node, on_way, on_relation, &stopped, ctx);
+        if (st != BP_OK) return st;
+        rc = stopped ? READOSM_ABORT : READOSM_OK;
+    } else {
+        const void *hd = NULL;
+        rc = readosm_open(path, &hd);
+        if (rc != READOSM_OK) {
+            readosm_close(hd);
+            struct stat st;
+            if (stat(path, &st) != 0) return bp_error(ctx, BP_ERR_USAGE, "%s: %s", path, strerror(errno));
+            return bp_error(ctx, BP_ERR_DATA, "%s: not an OpenStreetMap file readosm can open (error %d)", path, rc);
+        }
+        rc = readosm_parse(hd, s, on_node, on_way, on_relation);
         readosm_close(hd);
-        struct stat st;
-        if (stat(path, &st) != 0) return bp_error(ctx, BP_ERR_USAGE, "%s: %s", path, strerror(errno));
-        return bp_error(ctx, BP_ERR_DATA, "%s: not an OpenStreetMap file readosm can open (error %d)", path, rc);
     }
-    rc = readosm_parse(hd, s, on_node, on_way, on_relation);
-    readosm_close(hd);
     if (s->failed) return bp_error(ctx, BP_ERR_NOMEM, "out of memory reading %s", path);
     if (s->aborted) return bp_error(ctx, BP_ERR_ABORTED, "interrupted");
     if (rc != READOSM_OK)
