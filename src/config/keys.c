@@ -171,8 +171,9 @@ static const keydef keys[] = {
     {"network.source", "--network", NULL, "SRC", K_PATH, 0, 0, NULL, NULL, SC, "Walking distances",
      "walking network: an .osm/.osm.pbf extract or any OGR line layer", OFF(network), NULL, 0},
     {"network.profile", "--walk-profile", NULL, "P", K_CHOICE, 0, 0, "walk|rollator", "walk", SC,
-     "Walking distances", "walk, or rollator: no steps, inclines and rough surfaces count 1.5x", OFF(rollator), NULL,
-     0},
+     "Walking distances", "walk, or rollator: no steps, raised kerbs or wheelchair=no; inclines and rough surfaces count "
+     "1.5x",
+     OFF(rollator), NULL, 0},
     {"distance", "--distance", NULL, "D", K_CHOICE, 0, 0, "auto|network|euclidean", "auto", SC,
      "Walking distances", "network, euclidean, or auto: network when --network is given", OFF(distance), NULL, 0},
     {"facilities_from_osm", "--facilities-from-osm", NULL, NULL, K_BOOL, 0, 0, NULL, "false", SC,
