@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # setup.sh — installs what bodnaarplot needs from Debian 12's packages.
 #   scripts/setup.sh          build and run: compiler, CMake, GDAL, GEOS, PROJ,
-#                             SpatiaLite, libyaml, readosm, GDAL's tools,
-#                             libmicrohttpd and Leaflet (bodnaarplot serve)
+#                             SpatiaLite, libyaml, readosm, expat, GDAL's tools,
+#                             CBC (the programme), libmicrohttpd and Leaflet
+#                             (bodnaarplot serve)
 #   scripts/setup.sh --test   also what the tests use: cmocka, sqlite3, the
 #                             GDAL Python bindings, QGIS (python3-qgis,
 #                             qgis-providers) for tests/qgis_test.py and
@@ -16,7 +17,7 @@ set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config
       libgdal-dev gdal-bin libgeos-dev libproj-dev proj-bin
-      libspatialite-dev libsqlite3-dev libyaml-dev libreadosm-dev coinor-libcbc-dev
+      libspatialite-dev libsqlite3-dev libyaml-dev libreadosm-dev libexpat1-dev coinor-libcbc-dev
       libmicrohttpd-dev libjs-leaflet)
 if [ "${1:-}" = "--test" ]; then
     pkgs+=(libcmocka-dev sqlite3 python3-gdal valgrind python3-networkx python3-shapely

@@ -53,6 +53,9 @@ void bp_config_free(bp_config *c)
     free(c->output);
     free(c->decisions_from);
     free(c->network);
+    free(c->network_rules);
+    free(c->network_override);
+    free(c->network_costs);
     free(c);
 }
 

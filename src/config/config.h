@@ -51,6 +51,12 @@ struct bp_config {
     double snap_tolerance_m;
     int distance;                 /* bp_distance_mode */
     int facilities_from_osm;
+    char *network_rules;          /* walkability rules file, NULL: built in */
+    char *network_override;       /* "rule=yes|no|endpoint|off, ..." */
+    char *network_costs;          /* "flag=FACTOR|no, ..." */
+    double island_m;              /* islands: components with less passable way */
+    int network_counts;           /* n_ counts: 0 straight, 1 over the network */
+    int walk_network;             /* walk_network layer: 0 none, 1 around, 2 all */
     /* scoring */
     int profile;                  /* bp_type */
     double radius_m;

@@ -61,20 +61,47 @@ bp_status bp_euclidean_distances(const bp_euclidean_opts *o, GEOSGeometry *const
 
 typedef struct bp_network bp_network;
 
+/* Which edges the walk_network layer gets. */
+enum { BP_WALK_NETWORK_NONE = 0, BP_WALK_NETWORK_AROUND = 1, BP_WALK_NETWORK_ALL = 2 };
+
 typedef struct {
     const char *source;       /* .osm / .osm.pbf (readosm) or any OGR line layer */
     int rollator;             /* 0: walk, 1: rollator profile */
     double snap_tolerance_m;  /* farther from a passable way: not attached */
     int threads;              /* 0: one per core */
+    const char *rules;        /* walkability rules file; NULL: layers/walkability.yaml */
+    const char *override;     /* "rule_id=yes|no|endpoint|off, ..." or NULL */
+    const char *costs;        /* "flag=FACTOR|no, ..." for the profile, or NULL */
+    double island_m;          /* a component with less passable way is an island */
+    int counts;               /* 1: count facilities within radius_m over the network */
+    double radius_m;          /* of the counts */
+    int walk_network;         /* BP_WALK_NETWORK_* */
+    double around_m;          /* 'around': edges within this walk of a candidate */
+    GDALProgressFunc progress;/* of the call it is passed to (NULL: none);
+                                 FALSE from it: BP_ERR_ABORTED */
+    void *pdata;
 } bp_network_opts;
 
-/* Builds the walking graph in the analysis CRS for the options' profile.
- * On failure *out is NULL and the error is in ctx. */
-bp_status bp_network_load(const bp_network_opts *o, const bp_crs *crs, bp_geos *g, bp_network **out,
-                          bp_ctx *ctx);
-/* Frees the network (g: the context it was built in); NULL is a no-op. */
+/* Facilities taken from the network's OpenStreetMap file in the same pass
+ * (network/network.h); NULL when none are. */
+typedef struct bp_osm_request bp_osm_request;
+struct bp_osm_request {
+    char *const *tags;        /* per category "key=value, ..." or NULL (not from OSM) */
+    char *const *names;       /* category names, for messages */
+    size_t ncat;
+    bp_layer *fac;            /* ncat layers; those with tags are filled (cleared first) */
+};
+
+/* Reads the network (and, with req, the facilities of an OSM file in the
+ * same pass) and builds the walking graph in the analysis CRS for the
+ * options' profile and rules.  On failure *out is NULL and the error is in
+ * ctx (a rules file or override names its line or key). */
+bp_status bp_network_load(const bp_network_opts *o, const bp_crs *crs, bp_geos *g, const bp_osm_request *req,
+                          bp_network **out, bp_ctx *ctx);
+/* Frees the network; NULL is a no-op (g is not used). */
 void bp_network_free(bp_network *net, bp_geos *g);
-/* Adds the network.* rows of run_info (source, profile, graph counts). */
+/* Adds the distance and network.* rows of run_info: graph counts, the rules
+ * and the ways each decided, islands, attachments. */
 void bp_network_info(const bp_network *net, bp_kv *kv);
 
 /* What a network distance run returns besides the per-plot distances. */
@@ -91,38 +118,40 @@ typedef struct {
 } bp_network_out;
 
 /* Walking distance from each plot to the nearest facility of each category
- * (dist[i*ncat+c], NaN when unreachable or not attached).  Plots and
- * facilities attach at the nearest point of the nearest passable edge
- * within the snap tolerance.  One multi-source Dijkstra per category, the
- * categories spread over threads. */
-bp_status bp_network_distances(bp_network *net, bp_geos *g, GEOSGeometry *const *plots, size_t nplots,
-                               const bp_layer *fac, size_t ncat, double *dist, bp_network_out *out,
-                               bp_ctx *ctx);
+ * (dist[i*ncat+c], NaN when unreachable or not attached) and, when count is
+ * not NULL, the number of facilities within o->radius_m over the network
+ * (count[i*ncat+c]).  Plots and facilities attach at the nearest point of
+ * the nearest passable edge within the snap tolerance (and of the main
+ * network too when that edge is on an island).  One multi-source Dijkstra
+ * per category, the categories spread over threads.  Also chooses the
+ * edges of the walk_network layer (o->walk_network).  Progress from 0 to 1
+ * through o->progress; BP_ERR_ABORTED when it says stop. */
+bp_status bp_network_distances(bp_network *net, const bp_network_opts *o, bp_geos *g, GEOSGeometry *const *plots,
+                               size_t nplots, const bp_layer *fac, size_t ncat, double *dist, int32_t *count,
+                               bp_network_out *out, bp_ctx *ctx);
 
-/* The edges, for the walk_network layer. */
+/* The edges of the walk_network layer (every edge, or those chosen by the
+ * last bp_network_distances()): k from 0 to bp_network_edge_count()-1. */
 size_t bp_network_edge_count(const bp_network *net);
-void bp_network_edge(const bp_network *net, size_t e, double *x0, double *y0, double *x1, double *y1,
+/* The edge's number in the graph. */
+size_t bp_network_edge_id(const bp_network *net, size_t k);
+void bp_network_edge(const bp_network *net, size_t k, double *x0, double *y0, double *x1, double *y1,
                      double *len, double *cost, int *steps);
-/* Walking distance from the nearer end of edge e to category c, from the
+/* Walking distance from the nearer end of edge k to category c, from the
  * vertex distances of bp_network_distances() (NaN: none). */
-double bp_network_edge_dist(const bp_network *net, const double *vertex_dist, size_t e, size_t c);
-/* Writes PREFIX_nodes.csv and PREFIX_edges.csv (passable edges with their
- * costs), for the independent check in the tests. */
+double bp_network_edge_dist(const bp_network *net, const double *vertex_dist, size_t k, size_t c);
+/* Writes PREFIX_nodes.csv (with the nodes the profile cannot pass) and
+ * PREFIX_edges.csv (every edge with its cost, "inf" where the profile
+ * cannot pass, and its endpoint and mesh marks), for the independent check
+ * in the tests. */
 bp_status bp_network_export_graph(const bp_network *net, const char *prefix, bp_ctx *ctx);
 
-/* Walkable for OSM tags (any may be NULL); *flags gets BP_EDGE_* bits. */
-enum { BP_EDGE_STEPS = 1, BP_EDGE_ROUGH = 2 };
-int bp_network_walkable(const char *highway, const char *foot, const char *access, const char *incline,
-                        const char *surface, int *flags);
-
-/* ---- network/osm_facilities.c -------------------------------------------- */
-
-/* Facilities of several categories from an OpenStreetMap file: for each
- * category c with tags[c] not NULL ("key=value, key=value"), every node,
- * and every closed way as a polygon, carrying one of those tags, into
- * fac[c] (cleared first; names from the name tag).  Categories with
- * tags[c] NULL are left untouched.  'names' names the categories in
- * messages. */
+/* Facilities of several categories from an OpenStreetMap file, without the
+ * graph: for each category c with tags[c] not NULL ("key=value, ..."),
+ * every node, closed way and multipolygon relation carrying one of those
+ * tags, into fac[c] (cleared first; names from the name tag; areas as
+ * polygons, repaired when invalid).  Categories with tags[c] NULL are left
+ * untouched.  'names' names the categories in messages. */
 bp_status bp_osm_facilities(const char *path, char *const *tags, char *const *names, size_t ncat,
                             const bp_crs *crs, bp_geos *g, bp_layer *fac, bp_ctx *ctx);
 

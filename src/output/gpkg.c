@@ -607,7 +607,7 @@ static bp_status write_walk_network(writer *wr, bp_ctx *ctx)
         for (size_t p = 0; p < np; p++) {
             int fi = plans[p].field;
             switch (plans[p].kind) {
-            case V_EDGE_ID: OGR_F_SetFieldInteger64(f, fi, (GIntBig)e); break;
+            case V_EDGE_ID: OGR_F_SetFieldInteger64(f, fi, (GIntBig)bp_network_edge_id(net, e)); break;
             case V_LENGTH: set_real(f, fi, len, 100); break;
             case V_COST: set_real(f, fi, isinf(cost) ? NAN : cost, 100); break;
             case V_STEPS: OGR_F_SetFieldInteger(f, fi, steps); break;

@@ -41,7 +41,21 @@ bp_status bp_options_make(const bp_config *c, bp_options *o, bp_ctx *ctx)
     o->radius_m = (int)c->radius_m;
     o->euclidean = (bp_euclidean_opts){c->radius_m, c->threads};
     o->use_network = bp_config_use_network(c);
-    o->network = (bp_network_opts){c->network, c->rollator, c->snap_tolerance_m, c->threads};
+    double around = 0; /* beyond the largest zero_m no walk scores */
+    for (size_t i = 0; i < n; i++)
+        if (c->cats[i].crit.zero_m > around) around = c->cats[i].crit.zero_m;
+    o->network = (bp_network_opts){.source = c->network,
+                                   .rollator = c->rollator,
+                                   .snap_tolerance_m = c->snap_tolerance_m,
+                                   .threads = c->threads,
+                                   .rules = c->network_rules,
+                                   .override = c->network_override,
+                                   .costs = c->network_costs,
+                                   .island_m = c->island_m,
+                                   .counts = c->network_counts,
+                                   .radius_m = c->radius_m,
+                                   .walk_network = c->walk_network,
+                                   .around_m = around};
     o->score.ncat = n;
     o->score.crit = o->crit;
     memcpy(o->score.min_homes, c->min_homes, sizeof o->score.min_homes);

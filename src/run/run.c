@@ -69,8 +69,17 @@ static bp_status read_facilities(pipeline *p, bp_ctx *ctx)
         }
         bp_layer_report(&p->fac[c], ctx);
     }
-    if (!o->any_osm) return BP_OK;
-    bp_status st = bp_osm_facilities(o->network.source, o->osm_tags, o->cat, o->ncat, &p->crs, &p->g, p->fac, ctx);
+    bp_status st = BP_OK;
+    if (o->use_network) { /* the graph, and the facilities from OSM, in one pass */
+        bp_osm_request req = {o->osm_tags, o->cat, o->ncat, p->fac};
+        bp_network_opts no = o->network;
+        void *sp = scale(p, 0.15, 0.3);
+        no.progress = scaled_fn(p), no.pdata = sp;
+        st = bp_network_load(&no, &p->crs, &p->g, o->any_osm ? &req : NULL, &p->net, ctx);
+        if (sp) GDALDestroyScaledProgress(sp);
+    } else if (o->any_osm) {
+        st = bp_osm_facilities(o->network.source, o->osm_tags, o->cat, o->ncat, &p->crs, &p->g, p->fac, ctx);
+    }
     for (size_t c = 0; st == BP_OK && c < o->ncat; c++)
         if (o->osm_tags[c]) bp_layer_report(&p->fac[c], ctx);
     return st;
@@ -88,7 +97,7 @@ static bp_status read_stage(pipeline *p, bp_ctx *ctx)
     if (st == BP_OK) st = bp_targets_read(o->targets, p->r, ctx);
     if (st == BP_OK) st = read_facilities(p, ctx);
     bp_debug_phase("inputs", &p->phase);
-    if (st == BP_OK) st = interrupted(p, 0.2, ctx);
+    if (st == BP_OK) st = interrupted(p, o->use_network ? 0.3 : 0.2, ctx);
     return st;
 }
 
@@ -101,9 +110,15 @@ static bp_status network_distances(pipeline *p, bp_ctx *ctx)
     size_t *unatt = calloc(o->ncat ? o->ncat : 1, sizeof *unatt);
     if (!unatt) return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
     bp_status st = bp_result_alloc_attach(r, ctx);
-    if (st == BP_OK) st = bp_network_load(&o->network, &p->crs, &p->g, &p->net, ctx);
-    bp_network_out out = {.plot_attach = r->attach, .fac_unattached = unatt, .want_vertex_dist = 1};
-    if (st == BP_OK) st = bp_network_distances(p->net, &p->g, p->plots.geom, r->n, p->fac, o->ncat, r->dist, &out, ctx);
+    bp_network_out out = {.plot_attach = r->attach, .fac_unattached = unatt,
+                          .want_vertex_dist = o->network.walk_network != BP_WALK_NETWORK_NONE};
+    bp_network_opts no = o->network;
+    void *sp = scale(p, 0.45, 0.7);
+    no.progress = scaled_fn(p), no.pdata = sp;
+    if (st == BP_OK)
+        st = bp_network_distances(p->net, &no, &p->g, p->plots.geom, r->n, p->fac, o->ncat, r->dist,
+                                  o->network.counts ? r->count : NULL, &out, ctx);
+    if (sp) GDALDestroyScaledProgress(sp);
     p->vertex_dist = out.vertex_dist;
     r->snap_tolerance_m = o->network.snap_tolerance_m;
     for (size_t c = 0; st == BP_OK && c < o->ncat; c++)
@@ -130,12 +145,16 @@ static bp_status distance_stage(pipeline *p, bp_ctx *ctx)
     if (st != BP_OK) return st;
     bp_gap_warn_missing(r, p->o.rank.profile, p->o.targets, ctx);
     bp_debug_phase("gemeente", &p->phase);
-    void *sp = scale(p, 0.2, 0.7);
-    st = bp_euclidean_distances(&p->o.euclidean, p->plots.geom, r->n, p->fac, r->ncat, r->dist, r->count, scaled_fn(p),
-                                sp, ctx);
-    if (sp) GDALDestroyScaledProgress(sp);
+    int net = p->o.use_network;
+    /* straight distances and counts; with counts over the network, none */
+    if (!net || !p->o.network.counts) {
+        void *sp = net ? scale(p, 0.3, 0.45) : scale(p, 0.2, 0.7);
+        st = bp_euclidean_distances(&p->o.euclidean, p->plots.geom, r->n, p->fac, r->ncat, r->dist, r->count,
+                                    scaled_fn(p), sp, ctx);
+        if (sp) GDALDestroyScaledProgress(sp);
+    }
     bp_debug_phase("distances", &p->phase);
-    /* walking distances replace the straight ones; counts stay straight */
+    /* walking distances replace the straight ones; counts too when asked */
     if (st == BP_OK && p->o.use_network) st = network_distances(p, ctx);
     /* the filter needs the plots' attributes and geometry: now, while here */
     if (st == BP_OK && p->o.filter) {
@@ -265,7 +284,8 @@ static bp_status write_stage(pipeline *p, time_t started, int *again, bp_ctx *ct
 
     bp_plot_reader pr = {0};
     bp_status st = bp_plot_reader_memory(&pr, &p->plots, ctx);
-    bp_write_input in = {.r = r, .plots = &pr, .facilities = p->fac, .fac_sources = p->o.fac_source, .net = p->net,
+    bp_write_input in = {.r = r, .plots = &pr, .facilities = p->fac, .fac_sources = p->o.fac_source,
+                         .net = p->o.network.walk_network != BP_WALK_NETWORK_NONE ? p->net : NULL,
                          .vertex_dist = p->vertex_dist, .previous = p->previous, .gone = &p->gone,
                          .changed_meanwhile = again ? changed_meanwhile : NULL, .changed_ud = p, .again = again};
     bp_write_opts wo = p->o.write;

@@ -64,11 +64,12 @@ static void run(int rollator, result *r)
     assert_int_equal(bp_geos_init(&g, ctx), BP_OK);
     H = g.h;
     bp_network *net = NULL;
-    bp_network_opts no = {"/vsimem/net.geojson", rollator, 250, 2};
-    assert_int_equal(bp_network_load(&no, &crs, &g, &net, ctx), BP_OK);
+    bp_network_opts no = {.source = "/vsimem/net.geojson", .rollator = rollator, .snap_tolerance_m = 250,
+                          .threads = 2, .island_m = 1000};
+    assert_int_equal(bp_network_load(&no, &crs, &g, NULL, &net, ctx), BP_OK);
     assert_int_equal(net->n_ways, 6);  /* motorway and foot=no left out */
-    assert_int_equal(net->n_steps, 1);
-    assert_int_equal(net->n_rough, 1);
+    assert_int_equal(net->n_flag[net->steps_bit], 1);
+    assert_int_equal(net->n_flag[1 - net->steps_bit], 1); /* steps and rough are the first two flags */
     GEOSGeometry *plots[6] = {pt(100, -10), pt(550, -20), pt(1010, 290), pt(5050, 5000), pt(500, 2000), triangle()};
     bp_layer fac[3];
     memset(fac, 0, sizeof fac);
@@ -79,7 +80,7 @@ static void run(int rollator, result *r)
     }
     size_t unatt[3];
     bp_network_out out = {.plot_attach = r->attach, .fac_unattached = unatt};
-    assert_int_equal(bp_network_distances(net, &g, plots, 6, fac, 3, r->d, &out, ctx), BP_OK);
+    assert_int_equal(bp_network_distances(net, &no, &g, plots, 6, fac, 3, r->d, NULL, &out, ctx), BP_OK);
     assert_null(out.vertex_dist); /* not asked for */
     assert_int_equal(unatt[0] + unatt[1] + unatt[2], 0);
     for (int i = 0; i < 6; i++) GEOSGeom_destroy_r(H, plots[i]);
@@ -131,29 +132,9 @@ static void rollator_profile(void **state)
     assert_float_equal(D(2, 2), 10 + 1.5 * 10 + 10, 1e-9);
 }
 
-static void walkable_tags(void **state)
-{
-    (void)state;
-    int flags;
-    assert_true(bp_network_walkable("footway", NULL, NULL, NULL, NULL, &flags));
-    assert_false(bp_network_walkable("motorway", NULL, NULL, NULL, NULL, &flags));
-    assert_false(bp_network_walkable("trunk", "yes", NULL, NULL, NULL, &flags));
-    assert_false(bp_network_walkable("residential", "no", NULL, NULL, NULL, &flags));
-    assert_false(bp_network_walkable("service", NULL, "private", NULL, NULL, &flags));
-    assert_true(bp_network_walkable("service", "yes", "private", NULL, NULL, &flags));
-    assert_true(bp_network_walkable("cycleway", "designated", NULL, NULL, NULL, &flags));
-    assert_false(bp_network_walkable("cycleway", NULL, NULL, NULL, NULL, &flags));
-    assert_true(bp_network_walkable("steps", NULL, NULL, NULL, NULL, &flags) && (flags & 1));
-    assert_true(bp_network_walkable("path", NULL, NULL, "12%", NULL, &flags) && (flags & 2));
-    assert_true(bp_network_walkable("path", NULL, NULL, "0", "asphalt", &flags) && flags == 0);
-    assert_true(bp_network_walkable("secondary", NULL, NULL, NULL, "sett", &flags) && (flags & 2));
-    assert_false(bp_network_walkable(NULL, NULL, NULL, NULL, NULL, &flags));
-}
-
 int main(void)
 {
     GDALAllRegister();
-    const struct CMUnitTest tests[] = {cmocka_unit_test(walk_profile), cmocka_unit_test(rollator_profile),
-                                       cmocka_unit_test(walkable_tags)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(walk_profile), cmocka_unit_test(rollator_profile)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
