@@ -539,6 +539,15 @@ bp_status bp_config_set(bp_config *c, const char *key, const char *value, const 
     if (st != BP_OK) return st;
     if (!strcmp(k->key, "osm_facilities.<cat>") && !strchr(value, '='))
         return bp_error(ctx, BP_ERR_USAGE, "%s: %s takes \"key=value, key=value\", not '%s'", o, key, value);
+    /* check the value before finding its slot: the slot of a category key
+       creates the category, and a refused value leaves cfg unaltered */
+    if (k->type != K_STRING && k->type != K_PATH) {
+        union {
+            double d;
+            int i;
+        } scratch;
+        if ((st = parse_into(k, key, &scratch, value, origin, ctx)) != BP_OK) return st;
+    }
     void *slot = k->slot ? k->slot(c, parts, ctx) : (char *)c + k->off;
     if (!slot) return bp_ctx_status(ctx);
     if ((st = parse_into(k, key, slot, value, origin, ctx)) != BP_OK) return st;
