@@ -472,12 +472,29 @@ static bp_status check_parts(const keydef *k, char *const *parts, int n, const c
     return BP_OK;
 }
 
-/* The keys known under the same parent as an unknown key ("source,
- * id_field, ..."), into buf. */
-static void known_here(char *const *parts, int n, char *buf, size_t size)
+/* Does some key have more than 'depth' parts, its first depth + 1 matching
+ * parts[0..depth]? */
+static int level_known(char *const *parts, int depth)
+{
+    for (size_t i = 0; i < NKEYS; i++) {
+        char kb[128], *pp[MAXPARTS];
+        int m = keys[i].key ? split_key(keys[i].key, kb, sizeof kb, pp) : 0;
+        int same = m > depth;
+        for (int d = 0; same && d <= depth; d++) same = pp[d][0] == '<' || !strcmp(pp[d], parts[d]);
+        if (same) return 1;
+    }
+    return 0;
+}
+
+/* Where an unknown key goes wrong: the first of its parts that no key has
+ * there (n when every part is known and the key stops short).  The names a
+ * key may have at that place ("source, id_field, ...") go into buf; none
+ * when the parts before it are a key that takes a value. */
+static int known_here(char *const *parts, int n, char *buf, size_t size)
 {
     buf[0] = '\0';
-    int depth = n - 1;
+    int depth = 0;
+    while (depth < n && level_known(parts, depth)) depth++;
     for (size_t i = 0; i < NKEYS; i++) {
         if (!keys[i].key) continue;
         char kb[128], *pp[MAXPARTS];
@@ -498,6 +515,7 @@ static void known_here(char *const *parts, int n, char *buf, size_t size)
         size_t o = strlen(buf);
         snprintf(buf + o, size - o, "%s%s", o ? ", " : "", pp[depth]);
     }
+    return depth;
 }
 
 static const keydef *find_key(const char *key, char *buf, size_t bufsize, char **parts, int *nparts)
@@ -532,7 +550,13 @@ bp_status bp_config_set(bp_config *c, const char *key, const char *value, const 
         if (n == 1 && !strcmp(parts[0], "facilities"))
             return bp_error(ctx, BP_ERR_USAGE, "%s: facilities needs a category, e.g. facilities.supermarkt", o);
         char known[1024];
-        known_here(parts, n, known, sizeof known);
+        int depth = known_here(parts, n, known, sizeof known);
+        if (!known[0]) { /* e.g. gemeenten.code_field.x */
+            size_t plen = 0;
+            for (int d = 0; d < depth; d++) plen += strlen(parts[d]) + (d ? 1 : 0);
+            return bp_error(ctx, BP_ERR_USAGE, "%s: unknown key '%s' (%.*s takes a value, not keys)", o, key,
+                            (int)plen, key);
+        }
         return bp_error(ctx, BP_ERR_USAGE, "%s: unknown key '%s' (known here: %s)", o, key, known);
     }
     bp_status st = check_parts(k, parts, n, key, origin, ctx);

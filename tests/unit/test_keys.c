@@ -140,11 +140,50 @@ static void choices_and_bools(void **state)
     set_fails("facilities_from_osm", "2", "p.yaml line 3: facilities_from_osm must be true or false, not '2'");
 }
 
+static void unknown_keys(void **state)
+{
+    (void)state;
+    set_fails("colour", "red",
+              "p.yaml line 3: unknown key 'colour' (known here: candidates, facilities, gemeenten, targets, "
+              "assume_crs, network, distance, facilities_from_osm, osm_facilities, profile, radius_m, "
+              "density_homes_per_ha, gap_weight, criteria, profiles, crs, threads, output, format, overwrite)");
+    set_fails("candidates.sourse", "x", "p.yaml line 3: unknown key 'candidates.sourse' (known here: source, id_field, where, filter)");
+    set_fails("criteria.supermarkt.ful_m", "5",
+              "p.yaml line 3: unknown key 'criteria.supermarkt.ful_m' (known here: full_m, zero_m, knockout_m, decay)");
+    set_fails("facilities.zorg.bron", "x",
+              "p.yaml line 3: unknown key 'facilities.zorg.bron' (known here: source, where, name_field)");
+    set_fails("network.snap", "5",
+              "p.yaml line 3: unknown key 'network.snap' (known here: source, profile, snap_tolerance_m)");
+    /* the part that is wrong may come before the last */
+    set_fails("profiles.geclusterd.weight.zorg", "3",
+              "p.yaml line 3: unknown key 'profiles.geclusterd.weight.zorg' (known here: min_homes, weights)");
+    set_fails("gemeenten.code.field", "x",
+              "p.yaml line 3: unknown key 'gemeenten.code.field' (known here: source, code_field, name_field)");
+    /* a key that stops short names what may follow */
+    set_fails("criteria.zorg", "500",
+              "p.yaml line 3: unknown key 'criteria.zorg' (known here: full_m, zero_m, knockout_m, decay)");
+    /* a key that goes on below a value */
+    set_fails("gemeenten.code_field.x", "1",
+              "p.yaml line 3: unknown key 'gemeenten.code_field.x' (gemeenten.code_field takes a value, not keys)");
+    set_fails("facilities", "x.gpkg", "p.yaml line 3: facilities needs a category, e.g. facilities.supermarkt");
+    set_fails("a..b", "1", "p.yaml line 3: malformed key 'a..b'");
+    set_fails(".a", "1", "p.yaml line 3: malformed key '.a'");
+    set_fails("a.b.c.d.e", "1", "p.yaml line 3: malformed key 'a.b.c.d.e'");
+    /* without an origin the key names itself */
+    bp_config *c = bp_config_new();
+    bp_ctx *ctx = bp_ctx_new();
+    unit_expect_error(ctx, bp_config_set(c, "radius_m", "x", NULL, ctx), BP_ERR_USAGE,
+                      "radius_m: radius_m must be a number, not 'x'");
+    bp_ctx_free(ctx);
+    bp_config_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(number_errors),
         cmocka_unit_test(choices_and_bools),
+        cmocka_unit_test(unknown_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
