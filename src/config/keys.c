@@ -772,8 +772,10 @@ static void list_key(const bp_config *c, const keydef *k, long only, kv_fn fn, v
                 snprintf(name + o, sizeof name - o, "%s%s", i ? "." : "", parts[i]);
             }
             const bp_category *cat = has_cat ? &c->cats[ci] : NULL;
+            /* a category from OpenStreetMap lists as "osm", the value that
+               sets it (with its osm_facilities tags listed further on) */
             if (cat && !strcmp(k->key, "facilities.<cat>.source") && cat->from_osm) {
-                fn(name, "osm (the network's OpenStreetMap file)", ud);
+                fn(name, "osm", ud);
                 continue;
             }
             if (cat && !strcmp(k->key, "osm_facilities.<cat>") && !cat->osm_tags) continue;

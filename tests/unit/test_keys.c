@@ -178,12 +178,92 @@ static void unknown_keys(void **state)
     bp_config_free(c);
 }
 
+typedef struct {
+    bp_config *c;
+    bp_ctx *ctx;
+} feed;
+
+static void feed_row(const char *key, const char *value, void *ud)
+{
+    feed *f = ud;
+    if (bp_config_set(f->c, key, value, "listing", f->ctx) != BP_OK)
+        fail_msg("%s=%s from the listing is refused: %s", key, value, bp_ctx_errmsg(f->ctx));
+}
+
+/* Feeds the listing of c into a new configuration; checks that it lists
+ * the same, and that the categories come back as they were. */
+static void round_trip(const bp_config *c)
+{
+    feed f = {bp_config_new(), bp_ctx_new()};
+    bp_config_foreach(c, feed_row, &f);
+    char *a = list_config(c), *b = list_config(f.c);
+    assert_string_equal(a, b);
+    assert_int_equal(f.c->ncats, c->ncats);
+    for (size_t i = 0; i < c->ncats; i++) {
+        const bp_category *x = &c->cats[i], *y = bp_config_category(f.c, x->name);
+        assert_non_null(y);
+        assert_int_equal(y->from_osm, x->from_osm);
+        assert_float_equal(y->crit.full_m, x->crit.full_m, 0);
+        assert_float_equal(y->crit.zero_m, x->crit.zero_m, 0);
+        assert_float_equal(y->crit.knockout_m, x->crit.knockout_m, 0);
+        assert_int_equal(y->crit.decay, x->crit.decay);
+        for (int t = 0; t < BP_NTYPES; t++) assert_float_equal(y->crit.weight[t], x->crit.weight[t], 0);
+        if (x->source) assert_string_equal(y->source, x->source);
+        if (x->osm_tags) assert_string_equal(y->osm_tags, x->osm_tags);
+    }
+    assert_int_equal(memcmp(f.c->min_homes, c->min_homes, sizeof c->min_homes), 0);
+    free(a);
+    free(b);
+    bp_ctx_free(f.ctx);
+    bp_config_free(f.c);
+}
+
+static void listing_round_trip(void **state)
+{
+    (void)state;
+    bp_config *c = bp_config_new();
+    round_trip(c); /* the defaults */
+    static const char *const kv[] = {
+        "candidates", "k.gpkg|layername=kavels", "candidates.id_field", "kavel_id",
+        "candidates.where", "status <> 'x'", "candidates.filter", "area_m2 > 2000",
+        "gemeenten", "g.gpkg", "targets", "t.csv", "assume_crs", "EPSG:28992",
+        "facilities.supermarkt", "s.gpkg", "facilities.supermarkt.where", "soort = 'super'",
+        "facilities.supermarkt.name_field", "naam", "facilities.zorg", "PG:dbname=x|layername=zorg",
+        "criteria.zorg.full_m", "300", "criteria.zorg.zero_m", "900.5", "criteria.zorg.decay", "logistic",
+        "criteria.zorg.knockout_m", "2000", "profiles.zorggeschikt.weights.zorg", "7.25",
+        "profiles.nultreden.min_homes", "3", "radius_m", "450", "density_homes_per_ha", "72.5",
+        "gap_weight", "0.3", "profile", "zorggeschikt", "threads", "2", "output", "o.csv",
+        "overwrite", "yes", "network", "n.osm.pbf", "network.profile", "rollator",
+        "network.snap_tolerance_m", "100", "osm_facilities.groen", "leisure=park, leisure=garden",
+        NULL};
+    for (const char *const *p = kv; *p; p += 2) set_ok(c, p[0], p[1]);
+    round_trip(c);
+    /* every OSM default category, and an explicit format and distance */
+    set_ok(c, "facilities_from_osm", "true");
+    set_ok(c, "format", "geojson");
+    set_ok(c, "distance", "euclidean");
+    round_trip(c);
+    char *l = list_config(c);
+    unit_assert_contains(l, "\nfacilities.supermarkt.source=s.gpkg\nfacilities.supermarkt.where=soort = 'super'\n"
+                            "facilities.supermarkt.name_field=naam\nfacilities.zorg.source=PG:dbname=x|layername=zorg\n");
+    unit_assert_contains(l, "\ncriteria.zorg.full_m=300\ncriteria.zorg.zero_m=900.5\ncriteria.zorg.knockout_m=2000\n"
+                            "criteria.zorg.decay=logistic\n");
+    unit_assert_contains(l, "\nprofiles.zorggeschikt.weights.zorg=7.25\n");
+    unit_assert_contains(l, "\nosm_facilities.groen=leisure=park, leisure=garden\n");
+    unit_assert_contains(l, "\nosm_facilities.huisarts=amenity=doctors, healthcare=doctor\n");
+    unit_assert_contains(l, "\nformat=GeoJSON\n");
+    unit_assert_contains(l, "\ndistance=euclidean\n");
+    free(l);
+    bp_config_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(number_errors),
         cmocka_unit_test(choices_and_bools),
         cmocka_unit_test(unknown_keys),
+        cmocka_unit_test(listing_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
