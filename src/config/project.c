@@ -13,12 +13,13 @@
 
 /* ---- YAML project files ------------------------------------------------- */
 
-/* A data source spec relative to the file system (not PG:, /vsi..., URLs). */
+/* A data source spec relative to the file system (not PG:, /vsi..., URLs),
+ * resolved against dir; an empty value stays empty (it unsets the key). */
 static char *resolve_path(const char *dir, const char *v)
 {
-    if (!dir || !*dir || v[0] == '/' || !strncmp(v, "/vsi", 4) || strchr(v, ':') != NULL)
+    if (!*v || !dir || !*dir || v[0] == '/' || !strncmp(v, "/vsi", 4) || strchr(v, ':') != NULL)
         return bp_strdup(v);
-    return bp_strfmt("%s/%s", dir, v);
+    return bp_strfmt("%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", v);
 }
 
 static bp_status load_node(bp_config *c, const bp_yaml *y, char *path, size_t pathlen,
