@@ -1,5 +1,7 @@
-/* Unit tests of config.c: defaults, the key setter shared by flags and
- * project files, YAML loading with relative paths, and validation. */
+/* Unit tests of config/config.c: defaults, the key setter shared by flags
+ * and project files, YAML loading with relative paths, validation within
+ * and across keys, the OpenStreetMap categories, the effective format and
+ * distance mode. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -178,11 +180,147 @@ static void validation(void **state)
     }
 }
 
+/* The inputs every valid configuration has, then kv pairs. */
+static bp_config *complete(const char *const *kv)
+{
+    bp_config *c = bp_config_new();
+    bp_ctx *ctx = bp_ctx_new();
+    static const char *const base[] = {"candidates", "c.gpkg", "gemeenten", "g.gpkg", "targets", "t.csv",
+                                       "output", "o.gpkg", NULL};
+    for (const char *const *p = base; *p; p += 2) assert_int_equal(bp_config_set(c, p[0], p[1], NULL, ctx), BP_OK);
+    for (const char *const *p = kv; p && *p; p += 2)
+        if (bp_config_set(c, p[0], p[1], NULL, ctx) != BP_OK) fail_msg("%s: %s", p[0], bp_ctx_errmsg(ctx));
+    bp_ctx_free(ctx);
+    return c;
+}
+
+static void validation_across_keys(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *const kv[12];
+        const char *expect; /* NULL: valid */
+    } cases[] = {
+        {{"facilities.a", "x", NULL}, NULL},
+        {{"facilities.a", "x", "distance", "network", NULL},
+         "distance: network needs a walking network (--network SRC or network:)"},
+        {{"facilities.a", "x", "distance", "network", "network", "n.gpkg", NULL}, NULL},
+        {{"facilities.a", "x", "osm_facilities.groen", "leisure=park", NULL},
+         "facility category groen is taken from OpenStreetMap: that needs an .osm or .osm.pbf network (--network)"},
+        {{"facilities.a", "x", "osm_facilities.groen", "leisure=park", "network", "paden.gpkg", NULL},
+         "facility category groen is taken from OpenStreetMap"},
+        {{"facilities.a", "x", "osm_facilities.groen", "leisure=park", "network", "r.osm.pbf", NULL}, NULL},
+        {{"facilities.a", "x", "osm_facilities.groen", "leisure=park", "network", "r.osm", NULL}, NULL},
+        {{"facilities.a", "x", "criteria.a.full_m", "1000", NULL},
+         "criteria.a: full_m (1000) must be smaller than zero_m (1000)"},
+        {{"facilities.a", "x", "criteria.a.zero_m", "400", "criteria.a.full_m", "300", NULL}, NULL},
+        {{"facilities.a", "x", "profiles.zorggeschikt.weights.a", "0", NULL},
+         "profiles.zorggeschikt: the weights of the categories sum to 0"},
+        {{"facilities.a", "x", "facilities.b", "y", "profiles.zorggeschikt.weights.a", "0", NULL}, NULL},
+        {{"facilities.a", "x", "profiles.nultreden.weights.b", "2", NULL},
+         "criteria or weights are set for category 'b', but no facility layer is given for it (--facility b=SRC or "
+         "facilities.b)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        bp_config *c = complete(cases[i].kv);
+        bp_ctx *ctx = bp_ctx_new();
+        bp_status st = bp_config_validate(c, ctx);
+        if (!cases[i].expect ? st != BP_OK : st != BP_ERR_USAGE || !strstr(bp_ctx_errmsg(ctx), cases[i].expect))
+            fail_msg("case %zu: status %d '%s', wanted '%s'", i, st, bp_ctx_errmsg(ctx),
+                     cases[i].expect ? cases[i].expect : "valid");
+        bp_ctx_free(ctx);
+        bp_config_free(c);
+    }
+}
+
+static void osm_defaults(void **state)
+{
+    (void)state;
+    static const char *const kv[] = {"facilities.supermarkt", "winkels.gpkg", "osm_facilities.zorg",
+                                     "amenity=hospital", "facilities.bakker", "b.gpkg", NULL};
+    bp_config *c = complete(kv);
+    bp_ctx *ctx = bp_ctx_new();
+    assert_int_equal(bp_config_osm_defaults(c, ctx), BP_OK);
+    /* every category of layers/osm_facilities.yaml */
+    static const struct {
+        const char *cat, *tags;
+    } osm[] = {{"huisarts", "amenity=doctors, healthcare=doctor"},
+               {"apotheek", "amenity=pharmacy, healthcare=pharmacy"},
+               {"ov_halte", "highway=bus_stop, public_transport=platform, railway=tram_stop, railway=station, railway=halt"},
+               {"groen", "leisure=park, leisure=garden"},
+               {"zorg", "amenity=hospital"}}; /* the user's tags win */
+    for (size_t i = 0; i < sizeof osm / sizeof *osm; i++) {
+        const bp_category *k = bp_config_category(c, osm[i].cat);
+        assert_non_null(k);
+        assert_int_equal(k->from_osm, 1);
+        assert_string_equal(k->source, "osm");
+        assert_string_equal(k->osm_tags, osm[i].tags);
+    }
+    assert_non_null(bp_config_category(c, "ontmoeting"));
+    /* a category with a layer of its own keeps it */
+    const bp_category *s = bp_config_category(c, "supermarkt");
+    assert_int_equal(s->from_osm, 0);
+    assert_string_equal(s->source, "winkels.gpkg");
+    assert_null(s->osm_tags);
+    assert_int_equal(bp_config_category(c, "bakker")->from_osm, 0);
+    /* twice changes nothing */
+    size_t n = c->ncats;
+    assert_int_equal(bp_config_osm_defaults(c, ctx), BP_OK);
+    assert_int_equal(c->ncats, n);
+    assert_int_equal(n, 8); /* supermarkt, zorg, bakker + huisarts, apotheek, ov_halte, ontmoeting, groen */
+    bp_ctx_free(ctx);
+    bp_config_free(c);
+}
+
+static void categories_format_distance(void **state)
+{
+    (void)state;
+    assert_true(bp_config_valid_category("a"));
+    assert_true(bp_config_valid_category("ov_halte2"));
+    assert_true(bp_config_valid_category("abcdefghijklmnopqrstuvwx")); /* 24 */
+    assert_false(bp_config_valid_category("abcdefghijklmnopqrstuvwxy"));
+    assert_false(bp_config_valid_category(""));
+    assert_false(bp_config_valid_category("Ov"));
+    assert_false(bp_config_valid_category("2ov"));
+    assert_false(bp_config_valid_category("_ov"));
+    assert_false(bp_config_valid_category("ov-halte"));
+    assert_false(bp_config_valid_category("ov halte"));
+    bp_config *c = bp_config_new();
+    bp_category *k = bp_config_category_get(c, "bakker");
+    assert_non_null(k);
+    assert_ptr_equal(bp_config_category_get(c, "bakker"), k);
+    assert_ptr_equal(bp_config_category(c, "bakker"), k);
+    assert_null(bp_config_category(c, "slager"));
+    assert_null(k->source);
+    assert_float_equal(k->crit.zero_m, 1000, 0);
+    assert_int_equal(c->ncats, 1);
+    /* the format: explicit, else from the output's name */
+    assert_null(bp_config_output(c));
+    assert_null(bp_config_output(NULL));
+    assert_int_equal(bp_config_format(c), BP_FMT_GPKG);
+    bp_ctx *ctx = bp_ctx_new();
+    assert_int_equal(bp_config_set(c, "output", "x.csv", NULL, ctx), BP_OK);
+    assert_int_equal(bp_config_format(c), BP_FMT_CSV);
+    assert_int_equal(bp_config_set(c, "format", "fgb", NULL, ctx), BP_OK);
+    assert_int_equal(bp_config_format(c), BP_FMT_FLATGEOBUF);
+    /* distances: network when one is given, unless told otherwise */
+    assert_false(bp_config_use_network(c));
+    assert_int_equal(bp_config_set(c, "network", "n.osm", NULL, ctx), BP_OK);
+    assert_true(bp_config_use_network(c));
+    assert_int_equal(bp_config_set(c, "distance", "euclidean", NULL, ctx), BP_OK);
+    assert_false(bp_config_use_network(c));
+    assert_int_equal(bp_config_set(c, "distance", "network", NULL, ctx), BP_OK);
+    assert_true(bp_config_use_network(c));
+    bp_ctx_free(ctx);
+    bp_config_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(defaults), cmocka_unit_test(setter_errors), cmocka_unit_test(yaml_project),
-        cmocka_unit_test(validation),
+        cmocka_unit_test(validation), cmocka_unit_test(validation_across_keys), cmocka_unit_test(osm_defaults),
+        cmocka_unit_test(categories_format_distance),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
