@@ -101,15 +101,35 @@ static bp_status group(const bp_layer *layer, const char *code_field, const char
 }
 
 
+/* Frees the features and geometries of a layer, keeping its name and
+ * counts (for run_info); bp_layer_clear() still frees the rest. */
+static void drop_features(bp_layer *l, bp_geos *g)
+{
+    bp_layer kept = *l;
+    l->what = NULL;
+    bp_layer_clear(l, g);
+    l->what = kept.what;
+    l->n = kept.n;
+    l->n_read = kept.n_read;
+    l->n_skipped = kept.n_skipped;
+    l->n_repaired = kept.n_repaired;
+    l->max_dim = kept.max_dim;
+}
+
 bp_status bp_gemeenten_read(const bp_gemeenten_opts *o, const bp_crs *crs, bp_geos *g, bp_result *r,
-                            GEOSGeometry ***geoms, bp_layer *layer, bp_ctx *ctx)
+                            GEOSGeometry ***geoms, bp_layer *layer_out, bp_ctx *ctx)
 {
     *geoms = NULL;
+    bp_layer own, *layer = layer_out ? layer_out : &own;
     bp_layer_opts lo = {.keep_attrs = 1};
     bp_status st = bp_layer_read(layer, o->source, &lo, crs, g, NULL, NULL, ctx);
     if (st != BP_OK) return st;
     bp_layer_report(layer, ctx);
-    return group(layer, o->code_field, o->name_field, g, r, geoms, ctx);
+    st = group(layer, o->code_field, o->name_field, g, r, geoms, ctx);
+    /* the unions are what the run needs; the parts only count */
+    drop_features(layer, g);
+    if (!layer_out) bp_layer_clear(layer, g);
+    return st;
 }
 
 void bp_gemeenten_free(GEOSGeometry **geoms, size_t n, bp_geos *g)
