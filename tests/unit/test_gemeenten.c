@@ -3,7 +3,6 @@
  * for missing fields and codes. */
 #include "unit.h"
 
-#include "input/input.h"
 
 static bp_crs crs;
 static bp_geos g;
@@ -11,9 +10,7 @@ static bp_geos g;
 static int setup(void **state)
 {
     (void)state;
-    GDALAllRegister();
-    assert_int_equal(bp_crs_init(&crs, NULL, NULL, NULL), BP_OK);
-    assert_int_equal(bp_geos_init(&g, NULL), BP_OK);
+    unit_reading_begin(&crs, &g);
     GDALDatasetH ds = unit_gpkg_create("/vsimem/gem/gem.gpkg");
     static const char *const cbs[] = {
         "POLYGON((1000 0,1500 0,1500 1000,1000 1000,1000 0));193;",        /* water, no name */
@@ -32,9 +29,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    VSIUnlink("/vsimem/gem/gem.gpkg");
-    bp_geos_finish(&g);
-    bp_crs_clear(&crs);
+    unit_reading_end(&crs, &g, "/vsimem/gem/gem.gpkg");
     return 0;
 }
 

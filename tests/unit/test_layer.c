@@ -6,7 +6,6 @@
 
 #include <cpl_error.h>
 
-#include "input/input.h"
 
 static bp_crs crs;
 static bp_geos g;
@@ -14,9 +13,7 @@ static bp_geos g;
 static int setup(void **state)
 {
     (void)state;
-    GDALAllRegister();
-    assert_int_equal(bp_crs_init(&crs, NULL, NULL, NULL), BP_OK);
-    assert_int_equal(bp_geos_init(&g, NULL), BP_OK);
+    unit_reading_begin(&crs, &g);
     /* a GeoPackage with two layers */
     GDALDatasetH ds = unit_gpkg_create("/vsimem/layer/multi.gpkg");
     static const char *const a[] = {
@@ -40,9 +37,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    VSIUnlink("/vsimem/layer/multi.gpkg");
-    bp_geos_finish(&g);
-    bp_crs_clear(&crs);
+    unit_reading_end(&crs, &g, "/vsimem/layer/multi.gpkg");
     return 0;
 }
 

@@ -3,7 +3,6 @@
  * duplicate ids, area and the polygon flag. */
 #include "unit.h"
 
-#include "input/input.h"
 
 static bp_crs crs;
 static bp_geos g;
@@ -12,9 +11,7 @@ static const char *const cats[] = {"supermarkt", "zorg"};
 static int setup(void **state)
 {
     (void)state;
-    GDALAllRegister();
-    assert_int_equal(bp_crs_init(&crs, NULL, NULL, NULL), BP_OK);
-    assert_int_equal(bp_geos_init(&g, NULL), BP_OK);
+    unit_reading_begin(&crs, &g);
     GDALDatasetH ds = unit_gpkg_create("/vsimem/plots/kavels.gpkg");
     static const char *const rows[] = {
         "POLYGON((0 0,100 0,100 50,0 50,0 0));10;K-10;gemeente;1.5",
@@ -36,9 +33,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    VSIUnlink("/vsimem/plots/kavels.gpkg");
-    bp_geos_finish(&g);
-    bp_crs_clear(&crs);
+    unit_reading_end(&crs, &g, "/vsimem/plots/kavels.gpkg");
     return 0;
 }
 

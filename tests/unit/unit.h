@@ -23,6 +23,7 @@
 
 #include "core/core.h"
 #include "result/result.h"
+#include "input/input.h"
 
 #define UNIT_UNUSED __attribute__((unused))
 
@@ -203,6 +204,23 @@ static UNIT_UNUSED GDALDatasetH unit_gpkg_create(const char *path)
     GDALDatasetH ds = GDALCreate(drv, path, 0, 0, 0, GDT_Unknown, NULL);
     assert_non_null(ds);
     return ds;
+}
+
+/* For tests that read layers: GDAL's drivers, the analysis CRS
+ * (EPSG:28992) and a GEOS context. */
+static UNIT_UNUSED void unit_reading_begin(bp_crs *crs, bp_geos *g)
+{
+    GDALAllRegister();
+    assert_int_equal(bp_crs_init(crs, NULL, NULL, NULL), BP_OK);
+    assert_int_equal(bp_geos_init(g, NULL), BP_OK);
+}
+
+/* Ends what unit_reading_begin() started and removes a fixture file. */
+static UNIT_UNUSED void unit_reading_end(bp_crs *crs, bp_geos *g, const char *fixture)
+{
+    if (fixture) VSIUnlink(fixture);
+    bp_geos_finish(g);
+    bp_crs_clear(crs);
 }
 
 /* Collects warnings passed to the handler of a context. */
