@@ -1,64 +1,20 @@
-/* Unit tests of sindex.c and proximity.c: nearest distances and counts
- * against brute force (GEOSDistance to every facility) on random plots and
- * facilities of every kind, for several thread counts. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-
-#include <math.h>
-#include <stdlib.h>
-#include <string.h>
+/* Unit tests of distance/euclidean.c: nearest distances and counts against
+ * brute force (GEOSDistance to every facility) on random plots and
+ * facilities of every kind, for several thread counts; containment, a
+ * category without facilities, progress and its abort. */
+#include "unit.h"
 
 #include "distance/distance.h"
 
 static GEOSContextHandle_t h;
 static uint64_t rng = 88172645463325252ull;
 
-static double rnd(void) /* xorshift64*, deterministic */
-{
-    rng ^= rng >> 12;
-    rng ^= rng << 25;
-    rng ^= rng >> 27;
-    return (double)((rng * 2685821657736338717ull) >> 11) / 9007199254740992.0;
-}
-
-/* A star-shaped (so valid) polygon of n vertices around (cx, cy). */
-static GEOSGeometry *star(double cx, double cy, double r, int n)
-{
-    GEOSCoordSequence *cs = GEOSCoordSeq_create_r(h, (unsigned)n + 1, 2);
-    for (int i = 0; i < n; i++) {
-        double a = 2 * M_PI * i / n, rr = r * (0.4 + 0.6 * rnd());
-        GEOSCoordSeq_setXY_r(h, cs, (unsigned)i, cx + rr * cos(a), cy + rr * sin(a));
-    }
-    double x, y;
-    GEOSCoordSeq_getXY_r(h, cs, 0, &x, &y);
-    GEOSCoordSeq_setXY_r(h, cs, (unsigned)n, x, y);
-    return GEOSGeom_createPolygon_r(h, GEOSGeom_createLinearRing_r(h, cs), NULL, 0);
-}
-
-static GEOSGeometry *line(double x, double y, double len)
-{
-    GEOSCoordSequence *cs = GEOSCoordSeq_create_r(h, 3, 2);
-    GEOSCoordSeq_setXY_r(h, cs, 0, x, y);
-    GEOSCoordSeq_setXY_r(h, cs, 1, x + len * (rnd() - 0.5), y + len * (rnd() - 0.5));
-    GEOSCoordSeq_setXY_r(h, cs, 2, x + len * (rnd() - 0.5), y + len * (rnd() - 0.5));
-    return GEOSGeom_createLineString_r(h, cs);
-}
-
 static void fill(bp_layer *l, size_t n, int kind, double extent, double x0)
 {
     memset(l, 0, sizeof *l);
     l->n = n;
     l->geom = calloc(n, sizeof *l->geom);
-    for (size_t i = 0; i < n; i++) {
-        double x = x0 + rnd() * extent, y = 400000 + rnd() * extent;
-        int k = kind >= 0 ? kind : (int)(rnd() * 3);
-        l->geom[i] = k == 0 ? GEOSGeom_createPointFromXY_r(h, x, y)
-                     : k == 1 ? star(x, y, 20 + 200 * rnd(), 3 + (int)(rnd() * 40))
-                              : line(x, y, 300);
-    }
+    for (size_t i = 0; i < n; i++) l->geom[i] = unit_random_geom(h, &rng, kind, x0, 400000, extent);
 }
 
 static void clear(bp_layer *l)
@@ -175,11 +131,77 @@ static void index_over_origin(void **state)
     GEOSGeom_destroy_r(h, g[0]);
 }
 
+/* A category without facilities: NaN and no count, for every plot. */
+static void empty_category(void **state)
+{
+    (void)state;
+    bp_layer plots, fac[2];
+    fill(&plots, 10, -1, 1000, 0);
+    fill(&fac[0], 0, 0, 1000, 0);
+    fill(&fac[1], 5, 0, 1000, 0);
+    double dist[20];
+    int32_t count[20];
+    for (int i = 0; i < 20; i++) count[i] = -1;
+    bp_ctx *ctx = bp_ctx_new();
+    bp_euclidean_opts eo = {500, 2};
+    assert_int_equal(bp_euclidean_distances(&eo, plots.geom, 10, fac, 2, dist, count, NULL, NULL, ctx), BP_OK);
+    for (int i = 0; i < 10; i++) {
+        assert_true(isnan(dist[2 * i]));
+        assert_int_equal(count[2 * i], 0);
+        assert_false(isnan(dist[2 * i + 1]));
+    }
+    bp_ctx_free(ctx);
+    clear(&plots);
+    clear(&fac[0]);
+    clear(&fac[1]);
+}
+
+typedef struct {
+    int calls, stop_at;
+    double last;
+} progress_state;
+
+static int CPL_STDCALL progress(double done, const char *msg, void *ud)
+{
+    (void)msg;
+    progress_state *p = ud;
+    p->calls++;
+    p->last = done;
+    return p->calls != p->stop_at;
+}
+
+static void progress_and_abort(void **state)
+{
+    (void)state;
+    bp_layer plots, fac;
+    fill(&plots, 1000, 0, 5000, 0); /* 4 chunks of 256 plots */
+    fill(&fac, 20, 0, 5000, 0);
+    double *dist = malloc(1000 * sizeof *dist);
+    int32_t *count = malloc(1000 * sizeof *count);
+    bp_ctx *ctx = bp_ctx_new();
+    bp_euclidean_opts one = {500, 1};
+    progress_state p = {0, -1, 0};
+    assert_int_equal(bp_euclidean_distances(&one, plots.geom, 1000, &fac, 1, dist, count, progress, &p, ctx), BP_OK);
+    assert_int_equal(p.calls, 4);
+    assert_float_equal(p.last, 1.0, 0);
+    /* stop after the first chunk */
+    progress_state stop = {0, 1, 0};
+    unit_expect_error(ctx, bp_euclidean_distances(&one, plots.geom, 1000, &fac, 1, dist, count, progress, &stop, ctx),
+                      BP_ERR_ABORTED, "interrupted");
+    assert_int_equal(stop.calls, 1);
+    bp_ctx_free(ctx);
+    free(dist);
+    free(count);
+    clear(&plots);
+    clear(&fac);
+}
+
 int main(void)
 {
     h = GEOS_init_r();
-    const struct CMUnitTest tests[] = {cmocka_unit_test(random_layers), cmocka_unit_test(containment_is_zero),
-                                       cmocka_unit_test(index_over_origin)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(random_layers),  cmocka_unit_test(containment_is_zero),
+                                       cmocka_unit_test(index_over_origin), cmocka_unit_test(empty_category),
+                                       cmocka_unit_test(progress_and_abort)};
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     GEOS_finish_r(h);
     return rc;

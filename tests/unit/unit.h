@@ -223,6 +223,52 @@ static UNIT_UNUSED void unit_reading_end(bp_crs *crs, bp_geos *g, const char *fi
     bp_crs_clear(crs);
 }
 
+/* ---- random geometries (deterministic) ---------------------------------- */
+
+/* A number in [0, 1) from the xorshift64* state *rng. */
+static UNIT_UNUSED double unit_rnd(uint64_t *rng)
+{
+    *rng ^= *rng >> 12;
+    *rng ^= *rng << 25;
+    *rng ^= *rng >> 27;
+    return (double)((*rng * 2685821657736338717ull) >> 11) / 9007199254740992.0;
+}
+
+/* A star-shaped (so valid) polygon of n vertices around (cx, cy). */
+static UNIT_UNUSED GEOSGeometry *unit_star(GEOSContextHandle_t h, uint64_t *rng, double cx, double cy, double r, int n)
+{
+    GEOSCoordSequence *cs = GEOSCoordSeq_create_r(h, (unsigned)n + 1, 2);
+    for (int i = 0; i < n; i++) {
+        double a = 2 * M_PI * i / n, rr = r * (0.4 + 0.6 * unit_rnd(rng));
+        GEOSCoordSeq_setXY_r(h, cs, (unsigned)i, cx + rr * cos(a), cy + rr * sin(a));
+    }
+    double x, y;
+    GEOSCoordSeq_getXY_r(h, cs, 0, &x, &y);
+    GEOSCoordSeq_setXY_r(h, cs, (unsigned)n, x, y);
+    return GEOSGeom_createPolygon_r(h, GEOSGeom_createLinearRing_r(h, cs), NULL, 0);
+}
+
+/* A line of two segments from (x, y), within len of it. */
+static UNIT_UNUSED GEOSGeometry *unit_line(GEOSContextHandle_t h, uint64_t *rng, double x, double y, double len)
+{
+    GEOSCoordSequence *cs = GEOSCoordSeq_create_r(h, 3, 2);
+    GEOSCoordSeq_setXY_r(h, cs, 0, x, y);
+    GEOSCoordSeq_setXY_r(h, cs, 1, x + len * (unit_rnd(rng) - 0.5), y + len * (unit_rnd(rng) - 0.5));
+    GEOSCoordSeq_setXY_r(h, cs, 2, x + len * (unit_rnd(rng) - 0.5), y + len * (unit_rnd(rng) - 0.5));
+    return GEOSGeom_createLineString_r(h, cs);
+}
+
+/* A random point (kind 0), polygon (1) or line (2); kind -1: any. */
+static UNIT_UNUSED GEOSGeometry *unit_random_geom(GEOSContextHandle_t h, uint64_t *rng, int kind, double x0,
+                                                  double y0, double extent)
+{
+    double x = x0 + unit_rnd(rng) * extent, y = y0 + unit_rnd(rng) * extent;
+    int k = kind >= 0 ? kind : (int)(unit_rnd(rng) * 3);
+    return k == 0   ? GEOSGeom_createPointFromXY_r(h, x, y)
+           : k == 1 ? unit_star(h, rng, x, y, 20 + 200 * unit_rnd(rng), 3 + (int)(unit_rnd(rng) * 40))
+                    : unit_line(h, rng, x, y, 300);
+}
+
 /* Collects warnings passed to the handler of a context. */
 typedef struct {
     int n;
