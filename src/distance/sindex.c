@@ -286,7 +286,9 @@ int bp_sindex_proximity(bp_sindex *ix, const GEOSGeometry *q, const GEOSPrepared
             return -1;
         /* any geometry nearer than best has lb < best, so it was a hit */
         if (best <= w || w >= reach) break;
-        w *= 4;
+        /* a first window of nothing (radius 0) grows from the distance to
+           the nearest envelope there can be */
+        w = w > 0 ? 4 * w : fmax(envelope_distance(&ix->qenv, &ix->all), 1.0);
     }
     if (best_idx != (size_t)-1) {
         *dist = best;
