@@ -139,7 +139,7 @@ static bp_status distance_stage(pipeline *p, bp_ctx *ctx)
     if (st == BP_OK && p->o.use_network) st = network_distances(p, ctx);
     /* the filter needs the plots' attributes and geometry: now, while here */
     if (st == BP_OK && p->o.filter) {
-        bp_filter_input fin = {&p->plots, r, &p->o.score};
+        bp_filter_input fin = {.plots = &p->plots, .r = r, .so = &p->o.score};
         st = bp_filter_eval(p->o.filter, &fin, r, ctx);
     }
     return st;

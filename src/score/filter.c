@@ -19,7 +19,7 @@
 #include <sqlite3.h>
 #include <spatialite.h>
 
-#define FILTER_MAX_STEPS 2000000000LL /* VM steps before a filter is stopped */
+#define FILTER_MAX_STEPS 2000000000LL /* VM steps before a filter is stopped, by default */
 
 /* Function names that read or write files, load code or change the
  * database; matched as case-insensitive substrings. */
@@ -75,11 +75,16 @@ static int authorizer(void *ud, int action, const char *a1, const char *a2, cons
     }
 }
 
+/* VM steps taken, and the most allowed. */
+typedef struct {
+    long long steps, max;
+} budget;
+
 static int progress_stop(void *ud)
 {
-    long long *steps = ud;
-    *steps += 10000;
-    return *steps > FILTER_MAX_STEPS;
+    budget *b = ud;
+    b->steps += 10000;
+    return b->steps > b->max;
 }
 
 /* Appends an SQL identifier, quoted. */
@@ -277,7 +282,7 @@ static bp_status check_one_expression(sqlite3 *db, const char *filter, const aut
 }
 
 /* Runs the filter; pass[i] = 1 for the plots it selects. */
-static bp_status run_select(sqlite3 *db, const char *filter, const auth_state *auth, const long long *steps,
+static bp_status run_select(sqlite3 *db, const char *filter, const auth_state *auth, const budget *steps,
                             unsigned char *pass, size_t n, bp_ctx *ctx)
 {
     char *sql = bp_strfmt("SELECT rowid FROM candidates WHERE (%s)", filter);
@@ -307,7 +312,7 @@ static bp_status run_select(sqlite3 *db, const char *filter, const auth_state *a
         return bp_error(ctx, BP_ERR_USAGE, "candidates.filter '%s': %s", filter, auth->denied);
     if (rc != SQLITE_DONE)
         return bp_error(ctx, BP_ERR_USAGE, "candidates.filter '%s': %s", filter,
-                        *steps > FILTER_MAX_STEPS ? "stopped: the filter takes too long"
+                        steps->steps > steps->max ? "stopped: the filter takes too long"
                         : auth->denied[0]         ? auth->denied
                                                   : sqlite3_errmsg(db));
     return BP_OK;
@@ -337,7 +342,7 @@ bp_status bp_filter_eval(const char *filter, const bp_filter_input *in, bp_resul
        this connection (also those SpatiaLite functions make internally), and
        the authorizer refuses everything but reading and harmless functions */
     auth_state auth = {""};
-    long long steps = 0;
+    budget steps = {0, in->max_steps > 0 ? in->max_steps : FILTER_MAX_STEPS};
     if (st == BP_OK) {
         sqlite3_exec(db, "PRAGMA query_only = 1", NULL, NULL, NULL);
         sqlite3_set_authorizer(db, authorizer, &auth);

@@ -52,6 +52,8 @@ typedef struct {
     const bp_layer *plots;     /* attributes and geometry */
     const bp_result *r;        /* plot ids, area, capacity, gemeente, dist, count */
     const bp_score_opts *so;   /* for capacity_homes */
+    long long max_steps;       /* SQLite VM steps before the filter is stopped;
+                                  0: the default, 2e9 (seconds of CPU) */
 } bp_filter_input;
 
 /* Evaluates the user's SQL filter (an SQLite/SpatiaLite WHERE expression)
