@@ -53,10 +53,10 @@ static UNIT_UNUSED void unit_geojson(const char *path, const char *crs, const ch
  * one of 4 rotating, so a few can be used in one expression). */
 static UNIT_UNUSED const char *unit_rect_json(double x0, double y0, double x1, double y1)
 {
-    static char buf[4][256];
+    static char buf[4][512];
     static int k;
     char *b = buf[k++ % 4];
-    snprintf(b, 256,
+    snprintf(b, 512,
              "{\"type\":\"Polygon\",\"coordinates\":[[[%.17g,%.17g],[%.17g,%.17g],[%.17g,%.17g],[%.17g,%.17g],"
              "[%.17g,%.17g]]]}",
              x0, y0, x1, y0, x1, y1, x0, y1, x0, y0);
