@@ -6,10 +6,22 @@
  * live server), so the result keeps no text per plot.
  */
 #include "result/result.h"
+#include "score/score.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+
+/* The least whole m² that holds 'need' homes at 'density', as the score
+ * stage counts capacity (need / density * 1 ha can come out a hair above a
+ * whole number: 35 homes at 1000/ha gave 351 m² where 350 hold them). */
+static double needed_area(double need, double density)
+{
+    double a = ceil(need / density * 10000.0);
+    while (a > 0 && bp_criteria_capacity(a - 1, density) >= need) a--;
+    while (bp_criteria_capacity(a, density) < need) a++;
+    return a;
+}
 
 size_t bp_result_reason(const bp_result *r, size_t i, char *buf, size_t size)
 {
@@ -42,7 +54,7 @@ size_t bp_result_reason(const bp_result *r, size_t i, char *buf, size_t size)
         else
             snprintf(line, sizeof line,
                      "too small for %s: %.0f m² holds %.0f homes at %g homes/ha, %.0f needed (%.0f m²)",
-                     bp_type_name(t), r->area[i], cap, o->density, need, ceil(need / o->density * 10000.0));
+                     bp_type_name(t), r->area[i], cap, o->density, need, needed_area(need, o->density));
         bp_str_append(buf, size, line);
     }
     if (r->knock[i] & BP_KO_AFGEVALLEN) {
