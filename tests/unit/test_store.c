@@ -136,6 +136,20 @@ static void check_equal(const bp_result *a, const bp_result *b)
     for (size_t i = 0; i < a->info.n; i++) assert_string_equal(b->info.key[i], a->info.key[i]);
 }
 
+/* a stored in a new GeoPackage and restored: equal to a. */
+static bp_result *stored(const bp_result *a, const char *name)
+{
+    char path[700];
+    bp_result *b = bp_result_new();
+    bp_ctx *ctx = bp_ctx_new();
+    new_gpkg(name, path, sizeof path);
+    assert_int_equal(bp_result_store(a, path, name, ctx), BP_OK);
+    assert_int_equal(bp_result_restore(b, path, ctx), BP_OK);
+    check_equal(a, b);
+    bp_ctx_free(ctx);
+    return b;
+}
+
 static void round_trip(void **state)
 {
     (void)state;
@@ -180,11 +194,7 @@ static void round_trip(void **state)
     bp_gap_opts go = {0.25, BP_NULTREDEN};
     bp_rank_opts ro = {BP_NULTREDEN};
     assert_int_equal(bp_result_set_params(a, &so, &go, &ro, NULL, ctx), BP_OK);
-    b = bp_result_new();
-    new_gpkg("numeric.gpkg", path, sizeof path);
-    assert_int_equal(bp_result_store(a, path, "numeric.gpkg", ctx), BP_OK);
-    assert_int_equal(bp_result_restore(b, path, ctx), BP_OK);
-    check_equal(a, b);
+    b = stored(a, "numeric.gpkg");
     assert_non_null(b->id_num);
     assert_null(b->filter);
     assert_null(b->attach);
@@ -194,13 +204,8 @@ static void round_trip(void **state)
     /* no plots at all */
     a = unit_result(0, NULL, 2, cats);
     assert_int_equal(bp_result_set_params(a, &so, &go, &ro, NULL, ctx), BP_OK);
-    b = bp_result_new();
-    new_gpkg("empty.gpkg", path, sizeof path);
-    assert_int_equal(bp_result_store(a, path, "empty.gpkg", ctx), BP_OK);
-    assert_int_equal(bp_result_restore(b, path, ctx), BP_OK);
-    check_equal(a, b);
+    bp_result_free(stored(a, "empty.gpkg"));
     bp_result_free(a);
-    bp_result_free(b);
     bp_ctx_free(ctx);
 }
 
