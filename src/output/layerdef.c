@@ -162,7 +162,7 @@ void bp_layerdef_expand(const char *tmpl, const char *category, int radius, cons
         }
         if (skip) {
             int w = snprintf(buf + o, size - o, "%s", rep ? rep : "");
-            o += (w > 0 && (size_t)w < size - o) ? (size_t)w : 0;
+            if (w > 0) o += (size_t)w < size - o ? (size_t)w : size - o - 1; /* cut: the end */
             p += skip;
         } else {
             buf[o++] = *p++;
