@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <cpl_conv.h>
 #include <cpl_vsi.h>
 
 #include "core/core.h"
