@@ -30,7 +30,7 @@ static void accessors(void **state)
     r->gemeente[0] = 0;
     r->gemeente[2] = 0;
     bp_criterion crit[2] = {{500, 1000, 0, BP_DECAY_LINEAR, {4, 4, 3}}, {500, 1500, 0, BP_DECAY_LINEAR, {1, 2, 5}}};
-    bp_score_opts so = {2, crit, {1, 12, 12}, 60, BP_GECLUSTERD};
+    bp_score_opts so = {.ncat = 2, .crit = crit, .min_homes = {1, 12, 12}, .density = 60, .profile = BP_GECLUSTERD};
     bp_gap_opts go = {0.25, BP_GECLUSTERD};
     bp_rank_opts ro = {BP_GECLUSTERD};
     assert_int_equal(bp_score_apply(r, &so, NULL), BP_OK);

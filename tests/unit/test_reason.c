@@ -12,7 +12,7 @@ static bp_criterion crit[2] = {{500, 1000, 1500, BP_DECAY_LINEAR, {4, 4, 3}},
 static bp_result *plots(int network)
 {
     bp_result *r = unit_result(8, NULL, 2, cats);
-    bp_score_opts so = {2, crit, {1, 12, 12}, 60, BP_GECLUSTERD};
+    bp_score_opts so = {.ncat = 2, .crit = crit, .min_homes = {1, 12, 12}, .density = 60, .profile = BP_GECLUSTERD};
     bp_gap_opts go = {0.25, BP_GECLUSTERD};
     bp_rank_opts ro = {BP_GECLUSTERD};
     assert_int_equal(bp_result_set_params(r, &so, &go, &ro, "eigendom = 'gemeente'", NULL), BP_OK);
@@ -97,7 +97,7 @@ static void needed_area(void **state)
         for (int need = 1; need <= 60; need++) {
             bp_result *r = unit_result(1, NULL, 0, NULL);
             bp_criterion none[1];
-            bp_score_opts so = {0, none, {need, need, need}, densities[d], BP_NULTREDEN};
+            bp_score_opts so = {.ncat = 0, .crit = none, .min_homes = {need, need, need}, .density = densities[d], .profile = BP_NULTREDEN};
             bp_gap_opts go = {0.25, BP_NULTREDEN};
             bp_rank_opts ro = {BP_NULTREDEN};
             assert_int_equal(bp_result_set_params(r, &so, &go, &ro, NULL, NULL), BP_OK);

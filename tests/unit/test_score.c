@@ -34,7 +34,7 @@ static bp_score_opts opts(bp_type profile)
 {
     crit[0] = (bp_criterion){500, 1000, 0, BP_DECAY_LINEAR, {4, 4, 3}};
     crit[1] = (bp_criterion){500, 1500, 1200, BP_DECAY_LINEAR, {1, 2, 5}};
-    return (bp_score_opts){2, crit, {1, 12, 12}, 60, profile};
+    return (bp_score_opts){.ncat = 2, .crit = crit, .min_homes = {1, 12, 12}, .density = 60, .profile = profile};
 }
 
 static void scores(void **state)

@@ -56,7 +56,7 @@ static bp_result *full(void)
     r->snap_tolerance_m = 250;
     bp_criterion crit[2] = {{500, 1000, 1500, BP_DECAY_LINEAR, {4, 4, 3}},
                             {300.1, 900.7, 0, BP_DECAY_LOGISTIC, {1, 2.5, 1.0 / 3}}};
-    bp_score_opts so = {2, crit, {1, 12, 12.5}, 72.5, BP_ZORGGESCHIKT};
+    bp_score_opts so = {.ncat = 2, .crit = crit, .min_homes = {1, 12, 12.5}, .density = 72.5, .profile = BP_ZORGGESCHIKT};
     bp_gap_opts go = {0.3, BP_ZORGGESCHIKT};
     bp_rank_opts ro = {BP_ZORGGESCHIKT};
     assert_int_equal(bp_result_set_params(r, &so, &go, &ro, "eigendom\n= 'x'", NULL), BP_OK);
@@ -190,7 +190,7 @@ static void round_trip(void **state)
     a = unit_result(4, NULL, 2, cats);
     a->dist[3] = 12.5;
     bp_criterion crit[2] = {{500, 1000, 0, BP_DECAY_LINEAR, {1, 1, 1}}, {500, 1000, 0, BP_DECAY_LINEAR, {1, 1, 1}}};
-    bp_score_opts so = {2, crit, {1, 12, 12}, 60, BP_NULTREDEN};
+    bp_score_opts so = {.ncat = 2, .crit = crit, .min_homes = {1, 12, 12}, .density = 60, .profile = BP_NULTREDEN};
     bp_gap_opts go = {0.25, BP_NULTREDEN};
     bp_rank_opts ro = {BP_NULTREDEN};
     assert_int_equal(bp_result_set_params(a, &so, &go, &ro, NULL, ctx), BP_OK);
