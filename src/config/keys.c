@@ -384,6 +384,10 @@ static bp_status parse_into(const keydef *k, const char *key, void *slot, const 
         return store_string(slot, value, ctx);
     case K_NUMBER:
     case K_INTEGER:
+        if (!*value && k->type == K_NUMBER && !k->def && !k->slot) { /* unset, as listed (NaN) */
+            *(double *)slot = NAN;
+            return BP_OK;
+        }
         if (!decimal(value, &v))
             return bp_error(ctx, BP_ERR_USAGE, "%s: %s must be a number, not '%s'", o, key, value);
         if (k->type == K_INTEGER && v != floor(v))
