@@ -129,9 +129,39 @@ static void short_buffer(void **state)
     bp_result_free(r);
 }
 
+static void buildings_and_workshop(void **state)
+{
+    (void)state;
+    /* the size reason of a building's own estimate and of storeys; a plot
+       the workshop dropped, with and without a note; in that order, before
+       the filter */
+    bp_result *r = plots(0);
+    r->own_capacity = malloc(8 * sizeof *r->own_capacity);
+    r->levels = malloc(8 * sizeof *r->levels);
+    for (size_t i = 0; i < 8; i++) r->own_capacity[i] = r->levels[i] = NAN;
+    r->score_opts.floor_area_per_home = 85;
+    r->own_capacity[2] = 5, r->capacity[2] = 5;
+    r->levels[4] = 2, r->area[4] = 300, r->capacity[4] = 7;
+    assert_int_equal(bp_result_alloc_decisions(r, NULL), BP_OK);
+    r->knock[4] |= BP_KO_AFGEVALLEN;
+    r->knock[5] = BP_KO_AFGEVALLEN;
+    r->dtext[4 * BP_NDTEXT + BP_DT_OPMERKING] = bp_strdup("te duur");
+    char buf[1024];
+    bp_result_reason(r, 2, buf, sizeof buf);
+    assert_string_equal(buf, "too small for geclusterd: the plot's own estimate is 5 homes, 12 needed");
+    bp_result_reason(r, 4, buf, sizeof buf);
+    assert_string_equal(buf, "supermarkt at 1830 m, beyond the knock-out distance of 1500 m; too small for geclusterd: "
+                             "300 m² in 2 storeys holds 7 homes at 85 m² per home, 12 needed; afgevallen in "
+                             "werksessie: te duur; does not meet the filter: eigendom = 'gemeente'");
+    bp_result_reason(r, 5, buf, sizeof buf);
+    assert_string_equal(buf, "afgevallen in werksessie");
+    bp_result_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(reasons), cmocka_unit_test(no_knockout_distances),
-                                       cmocka_unit_test(needed_area), cmocka_unit_test(short_buffer)};
+                                       cmocka_unit_test(needed_area), cmocka_unit_test(short_buffer),
+                                       cmocka_unit_test(buildings_and_workshop)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
