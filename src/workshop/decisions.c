@@ -266,11 +266,17 @@ bp_status bp_decisions_finish(const char *gpkg, const char *previous, const bp_d
     sqlite3_exec(db, "PRAGMA synchronous = OFF", NULL, NULL, NULL);
     bp_status st = exec(db, "BEGIN", what, ctx);
     /* the history of the output being replaced */
+    int attached = 0;
     if (st == BP_OK && previous) {
         char *att = sqlite3_mprintf("ATTACH DATABASE %Q AS previous", previous);
-        st = att ? exec(db, att, what, ctx) : bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+        if (!att) st = bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+        /* an output that is no SQLite database (a file --overwrite replaces)
+           has no history to carry over, as bp_decisions_read found */
+        else attached = sqlite3_exec(db, att, NULL, NULL, NULL) == SQLITE_OK;
         sqlite3_free(att);
-        if (st == BP_OK && has_column(db, "previous", "besluiten_log", "veld"))
+    }
+    if (st == BP_OK && attached) {
+        if (has_column(db, "previous", "besluiten_log", "veld"))
             st = exec(db,
                       "INSERT INTO besluiten_log(tijd, plot_id, veld, oud, nieuw, gewichten, door, ongedaan) "
                       "SELECT tijd, plot_id, veld, oud, nieuw, gewichten, door, ongedaan FROM previous.besluiten_log "

@@ -1,5 +1,6 @@
 /* Unit tests of result/access.c: the public read-only view of a result
- * (bodnaarplot.h) after the score, gap and rank stages. */
+ * (bodnaarplot.h) after the score, gap and rank stages, and of the
+ * workshop's decisions, programme and gemeente figures. */
 #include "unit.h"
 
 #include "score/score.h"
@@ -30,7 +31,7 @@ static void accessors(void **state)
     r->gemeente[0] = 0;
     r->gemeente[2] = 0;
     bp_criterion crit[2] = {{500, 1000, 0, BP_DECAY_LINEAR, {4, 4, 3}}, {500, 1500, 0, BP_DECAY_LINEAR, {1, 2, 5}}};
-    bp_score_opts so = {2, crit, {1, 12, 12}, 60, BP_GECLUSTERD};
+    bp_score_opts so = {.ncat = 2, .crit = crit, .min_homes = {1, 12, 12}, .density = 60, .profile = BP_GECLUSTERD};
     bp_gap_opts go = {0.25, BP_GECLUSTERD};
     bp_rank_opts ro = {BP_GECLUSTERD};
     assert_int_equal(bp_score_apply(r, &so, NULL), BP_OK);
@@ -77,8 +78,52 @@ static void accessors(void **state)
     bp_result_free(r);
 }
 
+static void workshop_accessors(void **state)
+{
+    (void)state;
+    bp_result *r = unit_result(2, NULL, 2, cats);
+    assert_int_equal(bp_result_add_gemeente(r, "GM0193", "Zwolle", NULL, 0), 0);
+    r->gm[0].opgave[BP_GECLUSTERD] = 100, r->gm[0].plannen[BP_GECLUSTERD] = 30, r->gm[0].gerealiseerd[BP_GECLUSTERD] = 10;
+    r->gm[0].programmed[BP_GECLUSTERD] = 45;
+    r->gm[0].opgave[BP_NULTREDEN] = 10, r->gm[0].plannen[BP_NULTREDEN] = 20, r->gm[0].gerealiseerd[BP_NULTREDEN] = 0;
+    /* no decisions, no programme yet */
+    assert_int_equal(bp_result_besluit(r, 0), BP_BESLUIT_OPEN);
+    assert_int_equal(bp_result_decision_type(r, 0), -1);
+    assert_true(isnan(bp_result_decision_homes(r, 1)));
+    assert_null(bp_result_decision_text(r, 0, "opmerking"));
+    assert_int_equal(bp_result_program_type(r, 0), -1);
+    assert_float_equal(bp_result_program_homes(r, 0), 0, 0);
+    assert_int_equal(bp_result_program_reserved(r, 0), 0);
+    assert_int_equal(bp_result_alloc_decisions(r, NULL), BP_OK);
+    r->besluit[1] = BP_BESLUIT_AFGEVALLEN;
+    r->dtype[1] = BP_ZORGGESCHIKT;
+    r->dhomes[1] = 14;
+    r->dtext[1 * BP_NDTEXT + BP_DT_ZORG] = bp_strdup("Icare");
+    assert_int_equal(bp_result_besluit(r, 1), BP_BESLUIT_AFGEVALLEN);
+    assert_int_equal(bp_result_decision_type(r, 1), BP_ZORGGESCHIKT);
+    assert_float_equal(bp_result_decision_homes(r, 1), 14, 0);
+    assert_string_equal(bp_result_decision_text(r, 1, "partner_zorg"), "Icare");
+    assert_null(bp_result_decision_text(r, 1, "opmerking"));
+    assert_null(bp_result_decision_text(r, 1, "bestaat_niet"));
+    /* the gemeenten and their figures: gap 60, programmed 45, remaining 15 */
+    assert_int_equal(bp_result_ngemeenten(r), 1);
+    assert_string_equal(bp_result_gemeente_code(r, 0), "GM0193");
+    assert_string_equal(bp_result_gemeente_name(r, 0), "Zwolle");
+    assert_null(bp_result_gemeente_code(r, 1));
+    assert_float_equal(bp_result_gemeente_figure(r, 0, BP_GECLUSTERD, "opgave"), 100, 0);
+    assert_float_equal(bp_result_gemeente_figure(r, 0, BP_GECLUSTERD, "gap"), 60, 0);
+    assert_float_equal(bp_result_gemeente_figure(r, 0, BP_GECLUSTERD, "programmed"), 45, 0);
+    assert_float_equal(bp_result_gemeente_figure(r, 0, BP_GECLUSTERD, "remaining"), 15, 0);
+    assert_float_equal(bp_result_gemeente_figure(r, 0, BP_NULTREDEN, "gap"), 0, 0); /* over-planned */
+    assert_true(isnan(bp_result_gemeente_figure(r, 0, BP_ZORGGESCHIKT, "gap")));   /* unknown */
+    assert_true(isnan(bp_result_gemeente_figure(r, 0, BP_ZORGGESCHIKT, "remaining")));
+    assert_true(isnan(bp_result_gemeente_figure(r, 0, BP_GECLUSTERD, "tekort")));
+    assert_true(isnan(bp_result_gemeente_figure(r, 1, BP_GECLUSTERD, "opgave")));
+    bp_result_free(r);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(accessors)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(accessors), cmocka_unit_test(workshop_accessors)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

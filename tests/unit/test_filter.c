@@ -80,7 +80,7 @@ static int run_steps(const char *filter, long long max_steps, char *msg, size_t 
     memcpy(before, r->flags, 4);
     bp_ctx *ctx = bp_ctx_new();
     bp_score_opts so = {.density = 60};
-    bp_filter_input in = {&plots, r, &so, max_steps};
+    bp_filter_input in = {.plots = &plots, .r = r, .so = &so, .max_steps = max_steps};
     bp_status st = bp_filter_eval(filter, &in, r, ctx);
     int keep = 0;
     if (st == BP_OK) {

@@ -72,7 +72,7 @@ static void make(fixture *f)
     bp_ctx *ctx = bp_ctx_new();
     f->r = bp_result_new();
     assert_int_equal(bp_result_set_categories(f->r, (char *const *)cats, 2, 500, ctx), BP_OK);
-    bp_plots_opts po = {"/vsimem/gpkg/kavels.geojson", NULL, NULL};
+    bp_plots_opts po = {.source = "/vsimem/gpkg/kavels.geojson", .id_field = NULL, .where = NULL};
     assert_int_equal(bp_plots_read(&po, &crs, &g, NULL, NULL, &f->plots, f->r, ctx), BP_OK);
     bp_layer_opts lo = {.guess_name = 1};
     assert_int_equal(bp_layer_read(&f->fac[0], "/vsimem/gpkg/super.geojson", &lo, &crs, &g, NULL, NULL, ctx), BP_OK);
@@ -104,7 +104,7 @@ static void make(fixture *f)
     const uint32_t gm[] = {1, 1, BP_NO_GEMEENTE, 1};
     memcpy(r->gemeente, gm, sizeof gm);
     bp_criterion crit[2] = {{500, 1000, 0, BP_DECAY_LINEAR, {4, 4, 3}}, {500, 1500, 1200, BP_DECAY_LINEAR, {1, 2, 5}}};
-    bp_score_opts so = {2, crit, {1, 12, 12}, 60, BP_GECLUSTERD};
+    bp_score_opts so = {.ncat = 2, .crit = crit, .min_homes = {1, 12, 12}, .density = 60, .profile = BP_GECLUSTERD};
     bp_gap_opts go = {0.25, BP_GECLUSTERD};
     bp_rank_opts ro = {BP_GECLUSTERD};
     assert_int_equal(bp_result_set_params(r, &so, &go, &ro, NULL, ctx), BP_OK);
@@ -130,7 +130,7 @@ static bp_status write_out(fixture *f, const char *name, bp_format format, GDALP
                        char *out, size_t size, bp_ctx *ctx)
 {
     snprintf(out, size, "%s/%s", dir, name);
-    bp_write_input in = {f->r, &f->pr, f->fac, f->sources, NULL, NULL};
+    bp_write_input in = {.r = f->r, .plots = &f->pr, .facilities = f->fac, .fac_sources = f->sources};
     bp_write_opts wo = {out, format, 1, crs.target};
     return bp_write(&in, &wo, progress, pdata, ctx);
 }
@@ -192,9 +192,9 @@ static void geopackage(void **state)
                              "dist_supermarkt_m:Real,dist_zorg_m:Real,n_supermarkt_500m:Integer64,n_zorg_500m:Integer64,"
                              "score_supermarkt:Real,score_zorg:Real,gemeente_code:String,gemeente_naam:String,"
                              "gap_nultreden:Real,gap_geclusterd:Real,gap_zorggeschikt:Real,area_m2:Real,"
-                             "capacity_homes:Integer64,knocked_out:Integer/Boolean,reason:String,besluit:String,besluit_woningtype:String,"
-                        "besluit_woningen:Integer64,partner_corporatie:String,partner_zorg:String,opmerking:String,"
-                        "besluit_gewijzigd:DateTime");
+                             "capacity_homes:Integer64,knocked_out:Integer/Boolean,reason:String,besluit:String,"
+                             "besluit_woningtype:String,besluit_woningen:Integer64,partner_corporatie:String,"
+                             "partner_zorg:String,opmerking:String,besluit_gewijzigd:DateTime");
     assert_string_equal(OGR_L_GetGeometryColumn(c), "geom");
     assert_string_equal(OGR_L_GetFIDColumn(c), "fid");
     assert_int_equal(wkbFlatten(OGR_L_GetGeomType(c)), wkbUnknown); /* areas and a point */
@@ -267,9 +267,9 @@ static void geopackage(void **state)
                              "gerealiseerd_zorggeschikt:Real,gap_nultreden:Real,gap_geclusterd:Real,gap_zorggeschikt:Real,"
                              "gap_share_nultreden:Real,gap_share_geclusterd:Real,gap_share_zorggeschikt:Real,"
                              "n_suitable:Integer64,capacity_homes:Integer64,profile:String,covers_gap:Integer/Boolean,"
-                        "programmed_nultreden:Real,programmed_geclusterd:Real,programmed_zorggeschikt:Real,"
-                        "remaining_nultreden:Real,remaining_geclusterd:Real,remaining_zorggeschikt:Real,"
-                        "programma_nultreden:String,programma_geclusterd:String,programma_zorggeschikt:String");
+                             "programmed_nultreden:Real,programmed_geclusterd:Real,programmed_zorggeschikt:Real,"
+                             "remaining_nultreden:Real,remaining_geclusterd:Real,remaining_zorggeschikt:Real,"
+                             "programma_nultreden:String,programma_geclusterd:String,programma_zorggeschikt:String");
     assert_int_equal(OGR_L_GetFeatureCount(gg, TRUE), 2);
     OGR_L_ResetReading(gg);
     ft = OGR_L_GetNextFeature(gg);

@@ -60,15 +60,16 @@ static void set_fails(const char *key, const char *value, const char *message)
 
 static const char *const default_listing =
     "candidates.source=\ncandidates.id_field=\ncandidates.where=\ncandidates.capacity_field=\n"
-    "candidates.levels_field=\ngemeenten.source=\ngemeenten.code_field=gemeentecode\ngemeenten.name_field=gemeentenaam\n"
+    "candidates.levels_field=\n"
+    "gemeenten.source=\ngemeenten.code_field=gemeentecode\ngemeenten.name_field=gemeentenaam\n"
     "targets.source=\nassume_crs=\nnetwork.source=\nnetwork.profile=walk\ndistance=euclidean\n"
     "facilities_from_osm=false\nnetwork.snap_tolerance_m=250\nprofile=geclusterd\nradius_m=500\n"
     "density_homes_per_ha=60\nfloor_area_per_home_m2=85\ngap_weight=0.25\ncandidates.filter=\n"
     "profiles.nultreden.min_homes=1\nprofiles.geclusterd.min_homes=12\nprofiles.zorggeschikt.min_homes=12\n"
     "crs=EPSG:28992\nthreads=0\ndecisions=\nprogram=false\nprogram.min_spacing_m=\n"
-    "program.min_spacing_m.nultreden=0\nprogram.min_spacing_m.geclusterd=400\nprogram.min_spacing_m.zorggeschikt=400\n"
-    "program.solver=exact\nprogram.time_limit_s=10\nprogram.max_candidates=300\n"
-    "output=\nformat=GPKG\noverwrite=false";
+    "program.min_spacing_m.nultreden=0\nprogram.min_spacing_m.geclusterd=400\n"
+    "program.min_spacing_m.zorggeschikt=400\nprogram.solver=exact\nprogram.time_limit_s=10\n"
+    "program.max_candidates=300\noutput=\nformat=GPKG\noverwrite=false";
 
 static void defaults(void **state)
 {
@@ -256,9 +257,11 @@ static void unknown_keys(void **state)
     set_fails("colour", "red",
               "p.yaml line 3: unknown key 'colour' (known here: candidates, facilities, gemeenten, targets, "
               "assume_crs, network, distance, facilities_from_osm, osm_facilities, profile, radius_m, "
-              "density_homes_per_ha, floor_area_per_home_m2, gap_weight, criteria, profiles, crs, threads, "
-              "decisions, program, output, format, overwrite)");
-    set_fails("candidates.sourse", "x", "p.yaml line 3: unknown key 'candidates.sourse' (known here: source, id_field, where, capacity_field, levels_field, filter)");
+              "density_homes_per_ha, floor_area_per_home_m2, gap_weight, criteria, weight, min_homes, profiles, crs, "
+              "threads, decisions, program, output, format, overwrite)");
+    set_fails("candidates.sourse", "x",
+              "p.yaml line 3: unknown key 'candidates.sourse' (known here: source, id_field, where, capacity_field, "
+              "levels_field, filter)");
     set_fails("criteria.supermarkt.ful_m", "5",
               "p.yaml line 3: unknown key 'criteria.supermarkt.ful_m' (known here: full_m, zero_m, knockout_m, decay)");
     set_fails("facilities.zorg.bron", "x",
@@ -501,16 +504,17 @@ static int check_help_flags(const char *help, bp_command cmd)
         const char *p = line + 2;
         if (p[1] != '-') p = strstr(p, ", ") + 2; /* "-o, --output": the long form */
         sscanf(p, "%63s %63s", flag, arg);
-        int has_arg = arg[0] >= 'A' && arg[0] <= 'Z' && strspn(arg, "ABCDEFGHIJKLMNOPQRSTUVWXYZ=") == strlen(arg);
+        int has_arg = arg[0] >= 'A' && arg[0] <= 'Z' && strspn(arg, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789=") == strlen(arg);
         if (!strcmp(flag, "--help")) {
             n++;
             continue;
         }
         const char *value = !has_arg ? NULL
                             : !strcmp(flag, "--facility") ? "supermarkt=s.gpkg"
-                            : !strncmp(arg, "CAT=", 4) ? "supermarkt=7"
+                            : !strcmp(arg, "CAT=M") ? "supermarkt=300"
+                            : !strcmp(arg, "CAT=W") ? "supermarkt=2"
+                            : !strcmp(arg, "M2") ? "90"
                             : !strcmp(arg, "S") ? "greedy"
-                            : !strcmp(arg, "AREA") ? "80"
                             : !strcmp(arg, "FMT") ? "csv"
                             : !strcmp(arg, "TYPE") ? "nultreden"
                             : !strcmp(arg, "P") ? "rollator"
@@ -543,6 +547,8 @@ static void help(void **state)
         "  --candidates SRC ",
         "  --id-field FIELD ",
         "  --where EXPR ",
+        "  --capacity-field FIELD ",
+        "  --levels-field FIELD ",
         "  --facility CAT=SRC ",
         "  --gemeenten SRC ",
         "  --gemeente-code-field FIELD ",
@@ -567,13 +573,26 @@ static void help(void **state)
         "(default 500)\n",
         "  --density N ",
         "(default 60)\n",
+        "  --floor-area-per-home M2 ",
+        "(default 85)\n",
         "  --gap-weight W ",
         "(default 0.25)\n",
         "  --filter SQL ",
+        "  --full CAT=M ",
+        "  --zero CAT=M ",
+        "  --knockout CAT=M ",
+        "  --weight CAT=W ",
+        "  --min-homes N ",
         "  --crs CRS ",
         "(default EPSG:28992)\n",
         "  --threads N ",
         "(default 0)\n",
+        "\nWorkshop:\n",
+        "  --decisions GPKG ",
+        "  --program ",
+        "  --min-spacing M ",
+        "  --program-solver S ",
+        "(default exact)\n",
         "\nOutput:\n",
         "  -o, --output OUT ",
         "  -f, --format FMT ",
@@ -606,6 +625,7 @@ static void help(void **state)
     unit_assert_contains(h, "  --density N ");
     unit_assert_contains(h, "  --gap-weight W ");
     unit_assert_contains(h, "  -o, --output OUT ");
+    unit_assert_contains(h, "  --weight CAT=W ");
     assert_int_equal(check_help_flags(h, BP_CMD_RESCORE), 19);
     free(h);
 }
@@ -680,11 +700,11 @@ static void listing_round_trip(void **state)
     char *l = list_config(c);
     unit_assert_contains(l, "\nfacilities.supermarkt.source=s.gpkg\nfacilities.supermarkt.where=soort = 'super'\n"
                             "facilities.supermarkt.name_field=naam\nfacilities.zorg.source=PG:dbname=x|layername=zorg\n");
-    unit_assert_contains(l, "\ncriteria.zorg.full_m=300\ncriteria.zorg.zero_m=900.5\ncriteria.zorg.knockout_m=2000\n"
-                            "criteria.zorg.decay=logistic\n");
+    unit_assert_contains(l, "\ncriteria.zorg.full_m=300\ncriteria.zorg.zero_m=900.5\ncriteria.zorg.knockout_m=2000\n");
+    unit_assert_contains(l, "\ncriteria.zorg.decay=logistic\n");
     unit_assert_contains(l, "\nprofiles.zorggeschikt.weights.zorg=7.25\n");
     unit_assert_contains(l, "\nosm_facilities.groen=leisure=park, leisure=garden\n");
-    unit_assert_contains(l, "\nosm_facilities.huisarts=amenity=doctors, healthcare=doctor");
+    unit_assert_contains(l, "\nosm_facilities.huisarts=amenity=doctors, healthcare=doctor\n");
     unit_assert_contains(l, "\nformat=GeoJSON\n");
     unit_assert_contains(l, "\ndistance=euclidean\n");
     free(l);

@@ -106,7 +106,7 @@ static void for_result(void **state)
     bp_result *r = unit_result(1, NULL, 3, cats);
     bp_criterion rc[3] = {{100, 200, 0, BP_DECAY_LINEAR, {1, 1, 1}}, {110, 210, 0, BP_DECAY_LINEAR, {2, 2, 2}},
                           {120, 220, 0, BP_DECAY_LOGISTIC, {3, 3, 3}}};
-    bp_score_opts so0 = {3, rc, {1, 1, 1}, 10, BP_NULTREDEN};
+    bp_score_opts so0 = {.ncat = 3, .crit = rc, .min_homes = {1, 1, 1}, .density = 10, .profile = BP_NULTREDEN};
     bp_gap_opts go0 = {0.9, BP_NULTREDEN};
     bp_rank_opts ro0 = {BP_NULTREDEN};
     assert_int_equal(bp_result_set_params(r, &so0, &go0, &ro0, NULL, NULL), BP_OK);

@@ -42,7 +42,7 @@ static bp_status read_plots(const char *layer, const char *id_field, const char 
 {
     char spec[128];
     snprintf(spec, sizeof spec, "/vsimem/plots/kavels.gpkg|layername=%s", layer);
-    bp_plots_opts o = {spec, id_field, where};
+    bp_plots_opts o = {.source = spec, .id_field = id_field, .where = where};
     *r = bp_result_new();
     assert_int_equal(bp_result_set_categories(*r, (char *const *)cats, 2, 500, ctx), BP_OK);
     return bp_plots_read(&o, &crs, &g, NULL, NULL, l, *r, ctx);

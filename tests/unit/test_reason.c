@@ -12,7 +12,7 @@ static bp_criterion crit[2] = {{500, 1000, 1500, BP_DECAY_LINEAR, {4, 4, 3}},
 static bp_result *plots(int network)
 {
     bp_result *r = unit_result(8, NULL, 2, cats);
-    bp_score_opts so = {2, crit, {1, 12, 12}, 60, BP_GECLUSTERD};
+    bp_score_opts so = {.ncat = 2, .crit = crit, .min_homes = {1, 12, 12}, .density = 60, .profile = BP_GECLUSTERD};
     bp_gap_opts go = {0.25, BP_GECLUSTERD};
     bp_rank_opts ro = {BP_GECLUSTERD};
     assert_int_equal(bp_result_set_params(r, &so, &go, &ro, "eigendom = 'gemeente'", NULL), BP_OK);
@@ -97,7 +97,7 @@ static void needed_area(void **state)
         for (int need = 1; need <= 60; need++) {
             bp_result *r = unit_result(1, NULL, 0, NULL);
             bp_criterion none[1];
-            bp_score_opts so = {0, none, {need, need, need}, densities[d], BP_NULTREDEN};
+            bp_score_opts so = {.ncat = 0, .crit = none, .min_homes = {need, need, need}, .density = densities[d], .profile = BP_NULTREDEN};
             bp_gap_opts go = {0.25, BP_NULTREDEN};
             bp_rank_opts ro = {BP_NULTREDEN};
             assert_int_equal(bp_result_set_params(r, &so, &go, &ro, NULL, NULL), BP_OK);
@@ -129,9 +129,39 @@ static void short_buffer(void **state)
     bp_result_free(r);
 }
 
+static void buildings_and_workshop(void **state)
+{
+    (void)state;
+    /* the size reason of a building's own estimate and of storeys; a plot
+       the workshop dropped, with and without a note; in that order, before
+       the filter */
+    bp_result *r = plots(0);
+    r->own_capacity = malloc(8 * sizeof *r->own_capacity);
+    r->levels = malloc(8 * sizeof *r->levels);
+    for (size_t i = 0; i < 8; i++) r->own_capacity[i] = r->levels[i] = NAN;
+    r->score_opts.floor_area_per_home = 85;
+    r->own_capacity[2] = 5, r->capacity[2] = 5;
+    r->levels[4] = 2, r->area[4] = 300, r->capacity[4] = 7;
+    assert_int_equal(bp_result_alloc_decisions(r, NULL), BP_OK);
+    r->knock[4] |= BP_KO_AFGEVALLEN;
+    r->knock[5] = BP_KO_AFGEVALLEN;
+    r->dtext[4 * BP_NDTEXT + BP_DT_OPMERKING] = bp_strdup("te duur");
+    char buf[1024];
+    bp_result_reason(r, 2, buf, sizeof buf);
+    assert_string_equal(buf, "too small for geclusterd: the plot's own estimate is 5 homes, 12 needed");
+    bp_result_reason(r, 4, buf, sizeof buf);
+    assert_string_equal(buf, "supermarkt at 1830 m, beyond the knock-out distance of 1500 m; too small for geclusterd: "
+                             "300 m² in 2 storeys holds 7 homes at 85 m² per home, 12 needed; afgevallen in "
+                             "werksessie: te duur; does not meet the filter: eigendom = 'gemeente'");
+    bp_result_reason(r, 5, buf, sizeof buf);
+    assert_string_equal(buf, "afgevallen in werksessie");
+    bp_result_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(reasons), cmocka_unit_test(no_knockout_distances),
-                                       cmocka_unit_test(needed_area), cmocka_unit_test(short_buffer)};
+                                       cmocka_unit_test(needed_area), cmocka_unit_test(short_buffer),
+                                       cmocka_unit_test(buildings_and_workshop)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

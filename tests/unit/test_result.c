@@ -115,7 +115,7 @@ static void params(void **state)
     (void)state;
     bp_result *r = unit_result(1, NULL, 2, cats);
     bp_criterion crit[2] = {{500, 1000, 0, BP_DECAY_LINEAR, {4, 4, 3}}, {300, 900, 2000, BP_DECAY_LOGISTIC, {1, 2, 5}}};
-    bp_score_opts so = {2, crit, {1, 12, 12}, 60, BP_ZORGGESCHIKT};
+    bp_score_opts so = {.ncat = 2, .crit = crit, .min_homes = {1, 12, 12}, .density = 60, .profile = BP_ZORGGESCHIKT};
     bp_gap_opts go = {0.4, BP_ZORGGESCHIKT};
     bp_rank_opts ro = {BP_ZORGGESCHIKT};
     assert_int_equal(bp_result_set_params(r, &so, &go, &ro, "eigendom = 'x'", NULL), BP_OK);

@@ -34,7 +34,7 @@ static bp_score_opts opts(bp_type profile)
 {
     crit[0] = (bp_criterion){500, 1000, 0, BP_DECAY_LINEAR, {4, 4, 3}};
     crit[1] = (bp_criterion){500, 1500, 1200, BP_DECAY_LINEAR, {1, 2, 5}};
-    return (bp_score_opts){2, crit, {1, 12, 12}, 60, profile};
+    return (bp_score_opts){.ncat = 2, .crit = crit, .min_homes = {1, 12, 12}, .density = 60, .profile = profile};
 }
 
 static void scores(void **state)
@@ -154,9 +154,45 @@ static void no_plots(void **state)
     bp_result_free(r);
 }
 
+static void capacity_sources(void **state)
+{
+    (void)state;
+    /* the plot's own estimate first (even for a point), then storeys x
+       footprint / floor area per home, then area x density */
+    bp_result *r = plots();
+    r->own_capacity = malloc(5 * sizeof *r->own_capacity);
+    r->levels = malloc(5 * sizeof *r->levels);
+    const double own[] = {NAN, 40, NAN, NAN, NAN}, levels[] = {NAN, 4, 3, NAN, 2};
+    memcpy(r->own_capacity, own, sizeof own);
+    memcpy(r->levels, levels, sizeof levels);
+    bp_score_opts o = opts(BP_GECLUSTERD);
+    o.floor_area_per_home = 85;
+    assert_int_equal(bp_score_apply(r, &o, NULL), BP_OK);
+    assert_float_equal(r->capacity[0], 15, 0);                        /* 2500 m² at 60/ha */
+    assert_float_equal(r->capacity[1], 40, 0);                        /* its own estimate */
+    assert_float_equal(r->capacity[2], floor(1999.9 * 3 / 85), 0);    /* 70 */
+    assert_float_equal(r->capacity[4], 0, 0);                         /* no footprint, no homes */
+    assert_int_equal(r->knock[1], BP_KO_DISTANCE);                    /* 40 homes: big enough */
+    assert_int_equal(r->knock[2], 0);                                 /* 70 homes */
+    /* no floor area per home: storeys are not used */
+    o.floor_area_per_home = 0;
+    assert_int_equal(bp_score_apply(r, &o, NULL), BP_OK);
+    assert_float_equal(r->capacity[2], 11, 0);
+    assert_int_equal(r->knock[2], BP_KO_SIZE);
+    assert_float_equal(bp_score_capacity(r, &o, 1), 40, 0);
+    /* a plot the workshop dropped is knocked out */
+    assert_int_equal(bp_result_alloc_decisions(r, NULL), BP_OK);
+    r->besluit[0] = BP_BESLUIT_AFGEVALLEN;
+    assert_int_equal(bp_score_apply(r, &o, NULL), BP_OK);
+    assert_int_equal(r->knock[0], BP_KO_DISTANCE | BP_KO_AFGEVALLEN);
+    assert_int_equal(r->knock[2], BP_KO_SIZE);
+    bp_result_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(scores), cmocka_unit_test(knockouts_per_profile),
-                                       cmocka_unit_test(decay_and_params), cmocka_unit_test(no_plots)};
+                                       cmocka_unit_test(decay_and_params), cmocka_unit_test(no_plots),
+                                       cmocka_unit_test(capacity_sources)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

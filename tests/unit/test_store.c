@@ -54,9 +54,18 @@ static bp_result *full(void)
     assert_int_equal(bp_result_alloc_attach(r, NULL), BP_OK);
     r->attach[0] = 0.5, r->attach[2] = 250.000000001;
     r->snap_tolerance_m = 250;
+    /* a building's storeys and own estimate; a point on each plot */
+    r->own_capacity = malloc(3 * sizeof *r->own_capacity);
+    r->levels = malloc(3 * sizeof *r->levels);
+    const double own[] = {NAN, 40, NAN}, levels[] = {3, NAN, 2.5};
+    memcpy(r->own_capacity, own, sizeof own);
+    memcpy(r->levels, levels, sizeof levels);
+    assert_int_equal(bp_result_alloc_points(r, NULL), BP_OK);
+    r->px[0] = 155000.125, r->py[0] = 463000.5, r->px[2] = -1e-9, r->py[2] = 1e7;
     bp_criterion crit[2] = {{500, 1000, 1500, BP_DECAY_LINEAR, {4, 4, 3}},
                             {300.1, 900.7, 0, BP_DECAY_LOGISTIC, {1, 2.5, 1.0 / 3}}};
-    bp_score_opts so = {2, crit, {1, 12, 12.5}, 72.5, BP_ZORGGESCHIKT};
+    bp_score_opts so = {.ncat = 2, .crit = crit, .min_homes = {1, 12, 12.5}, .density = 72.5,
+                        .floor_area_per_home = 92.25, .profile = BP_ZORGGESCHIKT};
     bp_gap_opts go = {0.3, BP_ZORGGESCHIKT};
     bp_rank_opts ro = {BP_ZORGGESCHIKT};
     assert_int_equal(bp_result_set_params(r, &so, &go, &ro, "eigendom\n= 'x'", NULL), BP_OK);
@@ -102,6 +111,12 @@ static void check_equal(const bp_result *a, const bp_result *b)
     assert_int_equal(b->attach != NULL, a->attach != NULL);
     for (size_t i = 0; a->attach && i < a->n; i++) same_double(b->attach[i], a->attach[i], "attach");
     same_double(b->snap_tolerance_m, a->snap_tolerance_m, "snap_tolerance_m");
+    double *const *arrays[] = {&a->own_capacity, &a->levels, &a->px, &a->py};
+    double *const *back[] = {&b->own_capacity, &b->levels, &b->px, &b->py};
+    for (int k = 0; k < 4; k++) {
+        assert_int_equal(*back[k] != NULL, *arrays[k] != NULL);
+        for (size_t i = 0; *arrays[k] && i < a->n; i++) same_double((*back[k])[i], (*arrays[k])[i], "optional array");
+    }
     /* the parameters */
     const bp_score_opts *x = &a->score_opts, *y = &b->score_opts;
     assert_int_equal(y->ncat, x->ncat);
@@ -115,6 +130,7 @@ static void check_equal(const bp_result *a, const bp_result *b)
     }
     for (int t = 0; t < BP_NTYPES; t++) same_double(y->min_homes[t], x->min_homes[t], "min_homes");
     same_double(y->density, x->density, "density");
+    same_double(y->floor_area_per_home, x->floor_area_per_home, "floor_area_per_home");
     assert_int_equal(y->profile, x->profile);
     same_double(b->gap_opts.gap_weight, a->gap_opts.gap_weight, "gap_weight");
     assert_int_equal(b->gap_opts.profile, a->gap_opts.profile);
@@ -190,7 +206,7 @@ static void round_trip(void **state)
     a = unit_result(4, NULL, 2, cats);
     a->dist[3] = 12.5;
     bp_criterion crit[2] = {{500, 1000, 0, BP_DECAY_LINEAR, {1, 1, 1}}, {500, 1000, 0, BP_DECAY_LINEAR, {1, 1, 1}}};
-    bp_score_opts so = {2, crit, {1, 12, 12}, 60, BP_NULTREDEN};
+    bp_score_opts so = {.ncat = 2, .crit = crit, .min_homes = {1, 12, 12}, .density = 60, .profile = BP_NULTREDEN};
     bp_gap_opts go = {0.25, BP_NULTREDEN};
     bp_rank_opts ro = {BP_NULTREDEN};
     assert_int_equal(bp_result_set_params(a, &so, &go, &ro, NULL, ctx), BP_OK);
@@ -251,6 +267,12 @@ static void damage(void **state)
          "bodnaarplot_result.count has the wrong size (damaged)"},
         {"UPDATE bodnaarplot_result SET value = x'0000' WHERE name = 'flags#0'",
          "bodnaarplot_result.flags has the wrong size (damaged)"},
+        {"UPDATE bodnaarplot_result SET value = substr(value, 2) WHERE name = 'py#0'",
+         "bodnaarplot_result.py has the wrong size (damaged)"},
+        {"DELETE FROM bodnaarplot_result WHERE name = 'py#0'", "has no py#0 (damaged)"},
+        {"UPDATE bodnaarplot_result SET value = x'00' WHERE name = 'levels#0'",
+         "bodnaarplot_result.levels has the wrong size (damaged)"},
+        {"DELETE FROM bodnaarplot_result WHERE name = 'own_capacity#0'", NULL}, /* optional */
         {"UPDATE bodnaarplot_result SET value = CAST('3 2' AS BLOB) WHERE name = 'shape'",
          "bodnaarplot_result.shape is damaged"},
         {"UPDATE bodnaarplot_result SET value = CAST('4 2 450 0' AS BLOB) WHERE name = 'shape'",
