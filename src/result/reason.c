@@ -6,7 +6,6 @@
  * live server), so the result keeps no text per plot.
  */
 #include "result/result.h"
-#include "score/score.h"
 
 #include <math.h>
 #include <stdio.h>
