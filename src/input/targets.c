@@ -215,7 +215,7 @@ bp_status bp_targets_read(const char *path, bp_result *r, bp_ctx *ctx)
     const char *allowed[] = {"CSV", NULL};
     const char *oo[] = {"AUTODETECT_TYPE=NO", "HEADERS=YES", "EMPTY_STRING_AS_NULL=NO", NULL};
     CPLErrorReset();
-    CPLPushErrorHandler(CPLQuietErrorHandler);
+    bp_cpl_push_quiet(ctx);
     char *csvpath = bp_strfmt("CSV:%s", path);
     GDALDatasetH ds = csvpath ? GDALOpenEx(csvpath, GDAL_OF_VECTOR | GDAL_OF_READONLY, allowed, oo, NULL) : NULL;
     free(csvpath);

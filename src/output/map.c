@@ -17,16 +17,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-bp_status bp_map_render(const char *gpkg, const char *png, int width, int height, bp_ctx *ctx)
+/* Renders into the temporary file 'tmp'; see bp_map_render(). */
+static bp_status render(const char *gpkg, const char *tmp, const char *png, int width, int height, bp_ctx *ctx)
 {
-    if (width < 200 || height < 200 || width > 10000 || height > 10000)
-        return bp_error(ctx, BP_ERR_USAGE, "map size %dx%d: width and height must be 200 to 10000 pixels",
-                        width, height);
-    if (access(gpkg, R_OK) != 0) return bp_error(ctx, BP_ERR_USAGE, "%s: %s", gpkg, strerror(errno));
     const char *script = bp_embedded_script("map");
     if (!script) return bp_error(ctx, BP_ERR_NOMEM, "the map script is not built in");
-    char tmp[PATH_MAX], ws[16], hs[16];
-    snprintf(tmp, sizeof tmp, "%s.bodnaarplot-tmp-%ld.png", png, (long)getpid());
+    char ws[16], hs[16];
     snprintf(ws, sizeof ws, "%d", width);
     snprintf(hs, sizeof hs, "%d", height);
     int err[2];
@@ -43,7 +39,7 @@ bp_status bp_map_render(const char *gpkg, const char *png, int width, int height
         int devnull = open("/dev/null", O_WRONLY);
         if (devnull >= 0) dup2(devnull, STDOUT_FILENO);
         close(err[0]);
-        char *args[] = {"python3", "-c", (char *)script, (char *)gpkg, tmp, ws, hs, NULL};
+        char *args[] = {"python3", "-c", (char *)script, (char *)gpkg, (char *)tmp, ws, hs, NULL};
         execv("/usr/bin/python3", args);
         _exit(127);
     }
@@ -68,10 +64,8 @@ bp_status bp_map_render(const char *gpkg, const char *png, int width, int height
     }
     close(err[0]);
     int status = 0;
-    if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status)) {
-        unlink(tmp);
+    if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
         return bp_error(ctx, BP_ERR_NOMEM, "%s: QGIS rendering stopped abnormally", png);
-    }
     int rc = WEXITSTATUS(status);
     bp_status st = BP_OK;
     if (rc == 127 || rc == 4)
@@ -80,8 +74,35 @@ bp_status bp_map_render(const char *gpkg, const char *png, int width, int height
         st = bp_error(ctx, BP_ERR_DATA, "%s", msg[0] ? msg : "not a bodnaarplot GeoPackage");
     else if (rc != 0)
         st = bp_error(ctx, BP_ERR_IO, "%s: %s", png, msg[0] ? msg : "rendering failed");
-    else if (rename(tmp, png) != 0)
-        st = bp_error(ctx, BP_ERR_IO, "%s: cannot move the image into place: %s", png, strerror(errno));
+    return st;
+}
+
+bp_status bp_map_render(const char *gpkg, const char *png, int width, int height, int overwrite, bp_ctx *ctx)
+{
+    if (width < 200 || height < 200 || width > 10000 || height > 10000)
+        return bp_error(ctx, BP_ERR_USAGE, "map size %dx%d: width and height must be 200 to 10000 pixels",
+                        width, height);
+    if (access(gpkg, R_OK) != 0) return bp_error(ctx, BP_ERR_USAGE, "%s: %s", gpkg, strerror(errno));
+    /* the same rules as every output: never the input, never an existing
+       file without overwrite */
+    const char *in[] = {gpkg}, *what[] = {"the GeoPackage to render"};
+    bp_status st = bp_write_check_inputs(png, in, what, 1, ctx);
+    if (st != BP_OK) return st;
+    struct stat sb;
+    if (stat(png, &sb) == 0) {
+        if (S_ISDIR(sb.st_mode)) return bp_error(ctx, BP_ERR_USAGE, "%s: is a directory", png);
+        if (!overwrite) return bp_error(ctx, BP_ERR_USAGE, "%s: exists; pass --overwrite to replace it", png);
+    }
+    char final[PATH_MAX], tmp[PATH_MAX + 16];
+    if (bp_tmpfile_resolve(png, final, sizeof final) < 0)
+        return bp_error(ctx, BP_ERR_USAGE, "%s: the output path is too long", png);
+    bp_tmpfile_cleanup_stale(final, NULL);
+    bp_tmpfile tf;
+    if ((st = bp_tmpfile_begin(&tf, final, NULL, ctx)) != BP_OK) return st;
+    bp_tmpfile_path(&tf, ".png", tmp, sizeof tmp);
+    st = render(gpkg, tmp, png, width, height, ctx);
+    if (st == BP_OK) st = bp_tmpfile_commit(tmp, final, overwrite, ctx);
     if (st != BP_OK) unlink(tmp);
+    bp_tmpfile_end(&tf, ctx);
     return st;
 }

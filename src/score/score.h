@@ -48,6 +48,8 @@ typedef struct {
     const bp_layer *plots;     /* attributes and geometry */
     const bp_result *r;        /* plot ids, area, capacity, gemeente, dist, count */
     double density;            /* for capacity_homes */
+    GDALProgressFunc progress; /* asked while the filter runs: FALSE stops it */
+    void *pdata;
 } bp_filter_input;
 
 /* Evaluates the user's SQL filter (an SQLite/SpatiaLite WHERE expression)
