@@ -183,6 +183,14 @@ bp_status bp_error(bp_ctx *ctx, bp_status status, const char *fmt, ...)
        (GEOS "std::bad_alloc", SQLite "out of memory"): that is exit 4, not
        bad data or a failed write */
     if (status != BP_ERR_ABORTED && bp_oom_text(ctx->errmsg)) ctx->status = BP_ERR_NOMEM;
+    /* others fail for want of memory without saying so (SQLite's messages
+       cannot be allocated either, libyaml says "unknown"): when memory
+       cannot be had right now, that is the cause */
+    if (ctx->status != BP_ERR_ABORTED && ctx->status != BP_ERR_NOMEM) {
+        void *probe = malloc(1 << 16);
+        if (!probe) ctx->status = BP_ERR_NOMEM;
+        free(probe);
+    }
     /* one line: newlines from library messages are folded */
     for (char *p = ctx->errmsg; *p; p++)
         if (*p == '\n' || *p == '\r') *p = ' ';

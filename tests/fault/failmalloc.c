@@ -62,16 +62,23 @@ static void resolve(void)
     real_fwrite = dlsym(RTLD_NEXT, "fwrite");
     real_write = dlsym(RTLD_NEXT, "write");
     real_pwrite64 = dlsym(RTLD_NEXT, "pwrite64");
+    resolving = 0;
+    ready = 1;
+}
+
+/* The settings, read once the environment is there (the first allocations
+ * can come before it, under AddressSanitizer). */
+__attribute__((constructor(101))) static void settings(void)
+{
+    resolve();
     const char *a = getenv("BP_FAIL_AFTER");
-    if (a && *a) fail_after = atol(a);
+    if (a && *a) fail_after = strtol(a, NULL, 10);
     const char *w = getenv("BP_FAIL_WRITE");
     const char *colon = w ? strrchr(w, ':') : NULL;
     if (colon && (size_t)(colon - w) < sizeof write_suffix) {
         memcpy(write_suffix, w, (size_t)(colon - w));
-        write_limit = atol(colon + 1);
+        write_limit = strtol(colon + 1, NULL, 10);
     }
-    resolving = 0;
-    ready = 1;
 }
 
 static void *from_arena(size_t n)
