@@ -84,6 +84,18 @@ const char *bp_ctx_warning(const bp_ctx *ctx, size_t i);
 /* Installs a handler called for every new warning; NULL removes it. */
 void bp_ctx_set_warning_handler(bp_ctx *ctx, bp_warning_fn fn, void *userdata);
 
+/* Called when a library underneath meets an error it cannot return from:
+ * GDAL aborts the process after a fatal error, such as running out of
+ * memory inside CPLMalloc.  By then the run's temporary files are removed;
+ * the handler may report msg and end the process with _exit() (the CLI
+ * exits 4).  Without a handler the process aborts, as GDAL does. */
+typedef void (*bp_fatal_fn)(const char *msg, void *userdata);
+void bp_ctx_set_fatal_handler(bp_ctx *ctx, bp_fatal_fn fn, void *userdata);
+/* Removes the temporary files of the run reporting into ctx.  Only
+ * unlink(): safe in a signal handler, for an application that catches
+ * SIGABRT (GDAL, and C++ code that runs out of memory, abort). */
+void bp_ctx_remove_tmp(bp_ctx *ctx);
+
 /* ---- configuration ------------------------------------------------------ */
 
 typedef struct bp_config bp_config;
@@ -339,9 +351,11 @@ double bp_result_gemeente_figure(const bp_result *r, size_t g, bp_type t, const 
  * Renders the QGIS project inside a GeoPackage written by bp_run() to a PNG
  * of width x height pixels (200-10000), with QGIS itself (python3-qgis must
  * be installed: BP_ERR_USAGE otherwise).  The image is written to a
- * temporary file and renamed into place; on failure nothing is left.
+ * temporary file and renamed into place; on failure nothing is left.  Like
+ * bp_run(): an existing png is BP_ERR_USAGE unless overwrite, and the png
+ * may never be the GeoPackage itself.
  */
-bp_status bp_map_render(const char *gpkg, const char *png, int width, int height, bp_ctx *ctx);
+bp_status bp_map_render(const char *gpkg, const char *png, int width, int height, int overwrite, bp_ctx *ctx);
 
 /* Options of bp_report_render(); NULL gives the defaults (all zero). */
 typedef struct {

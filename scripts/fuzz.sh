@@ -3,14 +3,14 @@
 # build-fuzz/ and runs each for SECONDS (default 600), one after another.
 # New corpus entries are merged into tests/fuzz/corpus/NAME; crashes are
 # copied to tests/fuzz/crashes/NAME (replayed by ctest from then on).
-#   scripts/fuzz.sh [SECONDS] [HARNESS...]     harnesses: project targets pipeline
+#   scripts/fuzz.sh [SECONDS] [HARNESS...]     harnesses: project targets pipeline network_lines
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 secs=${1:-600}; shift || true
-harnesses=("${@:-project targets pipeline}")
-[ $# -gt 0 ] || harnesses=(project targets pipeline)
+harnesses=("${@:-project targets pipeline network_lines}")
+[ $# -gt 0 ] || harnesses=(project targets pipeline network_lines)
 CC=clang cmake -S . -B build-fuzz -DBP_FUZZ=ON -DBP_TESTS=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build-fuzz -j"$(nproc)" --target fuzz_project fuzz_targets fuzz_pipeline >/dev/null
+cmake --build build-fuzz -j"$(nproc)" --target fuzz_project fuzz_targets fuzz_pipeline fuzz_network_lines >/dev/null
 for h in "${harnesses[@]}"; do
     work=build-fuzz/run-$h
     rm -rf "$work"; mkdir -p "$work/corpus" "$work/artifacts"

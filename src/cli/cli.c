@@ -10,7 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dlfcn.h>
+#include <errno.h>
 #include <unistd.h>
+#include <cpl_error.h>
 #include <gdal.h>
 
 static void usage(FILE *f, const char *cmd)
@@ -21,7 +24,7 @@ static void usage(FILE *f, const char *cmd)
                 "Usage:\n"
                 "  bodnaarplot score --candidates SRC --facility CAT=SRC... --gemeenten SRC --targets CSV -o OUT.gpkg\n"
                 "  bodnaarplot run PROJECT.yaml [flags of score, which override the project file]\n"
-                "  bodnaarplot map OUT.gpkg -o MAP.png [--size 1600x1000]\n"
+                "  bodnaarplot map OUT.gpkg -o MAP.png [--size 1600x1000] [--overwrite]\n"
                 "  bodnaarplot report OUT.gpkg -o werksessie.pdf [--top 10] [--overwrite]\n"
                 "  bodnaarplot serve OUT.gpkg [--port 8080] [--listen 127.0.0.1] [--parties PARTIES.yaml]\n"
                 "  bodnaarplot --version\n\n"
@@ -93,20 +96,93 @@ void bp_cli_warnings(const bp_ctx *ctx)
 
 #define fail bp_cli_fail
 
+/* The run's context, for the handlers of fatal errors only. */
+static bp_ctx *abort_ctx;
+
+/* GDAL is about to abort (a fatal error, such as out of memory inside
+ * CPLMalloc); the library has removed its temporary files.  One line and
+ * exit 4, without allocating. */
+static void on_fatal(const char *msg, void *ud)
+{
+    (void)ud;
+    bp_ctx_remove_tmp(abort_ctx);
+    static const char head[] = "bodnaarplot: error: out of memory or internal failure: ";
+    ssize_t w = write(STDERR_FILENO, head, sizeof head - 1);
+    w = write(STDERR_FILENO, msg, strlen(msg));
+    w = write(STDERR_FILENO, "\n", 1);
+    (void)w;
+    _exit(BP_ERR_NOMEM);
+}
+
+
+/* GDAL's fatal errors and C++ code that runs out of memory
+ * (std::bad_alloc escaping GDAL) abort: the run's temporary files go, and
+ * the user gets one line and exit 4 instead of a core dump. */
+static void on_abort(int sig)
+{
+    (void)sig;
+    bp_ctx_remove_tmp(abort_ctx);
+    static const char msg[] = "bodnaarplot: error: out of memory or internal failure (a library aborted)\n";
+    ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
+    (void)w;
+    _exit(BP_ERR_NOMEM);
+}
+
+/* A C++ exception escaping a library (std::bad_alloc inside GDAL) ends in
+ * std::terminate, which would print its own lines first. */
+static void on_terminate(void)
+{
+    on_abort(SIGABRT);
+}
+
+/* GDAL messages of threads the library has no handler on (its worker
+ * threads): a fatal one is reported as above; others are the library's to
+ * report through its context, so they are not printed; debug messages
+ * (CPL_DEBUG) are. */
+static void CPL_STDCALL on_cpl(CPLErr cls, CPLErrorNum num, const char *msg)
+{
+    if (cls == CE_Fatal) on_fatal(msg, NULL);
+    else if (cls == CE_Debug) CPLDefaultErrorHandler(cls, num, msg);
+}
+
+/* Installs the handlers above for the whole process (the CLI's to set). */
+static void install_fatal_handlers(void)
+{
+    signal(SIGABRT, on_abort);
+    CPLSetErrorHandler(on_cpl);
+    /* std::set_terminate, when the C++ runtime is loaded (through GDAL) */
+    typedef void (*handler)(void);
+    handler (*set_terminate)(handler) = (handler(*)(handler))dlsym(RTLD_DEFAULT, "_ZSt13set_terminatePFvvE");
+    if (set_terminate) set_terminate(on_terminate);
+}
+
+/* Standard output that could not be written (a closed pipe: `| head`) is an
+ * error of its own, reported once at the end instead of a silent SIGPIPE. */
+static int check_stdout(int rc)
+{
+    if (fflush(stdout) == 0 && !ferror(stdout)) return rc;
+    if (rc == 0) fprintf(stderr, "bodnaarplot: error: cannot write to standard output: %s\n", strerror(errno));
+    return rc ? rc : BP_ERR_IO;
+}
+
+static int cli_main(int argc, char **argv);
+
 /* bodnaarplot map OUT.gpkg -o MAP.png [--size WxH] */
 static int map_command(int argc, char **argv)
 {
     const char *gpkg = NULL, *png = NULL;
-    int w = 1600, h = 1000;
+    int w = 1600, h = 1000, overwrite = 0;
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            printf("Usage: bodnaarplot map OUT.gpkg -o MAP.png [--size 1600x1000]\n\n"
+            printf("Usage: bodnaarplot map OUT.gpkg -o MAP.png [--size 1600x1000] [--overwrite]\n\n"
                    "Renders the QGIS project inside a bodnaarplot GeoPackage (the top candidates over\n"
                    "the network's streets and the gemeente gap, with title and legend; over the PDOK\n"
-                   "basemap when service.pdok.nl answers) to PNG, with QGIS (python3-qgis).\n");
+                   "basemap when service.pdok.nl answers) to PNG, with QGIS (python3-qgis).\n"
+                   "An existing MAP.png is replaced only with --overwrite.\n");
             return 0;
         }
         if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) && i + 1 < argc) png = argv[++i];
+        else if (!strcmp(argv[i], "--overwrite")) overwrite = 1;
         else if (!strcmp(argv[i], "--size") && i + 1 < argc) {
             if (sscanf(argv[++i], "%dx%d", &w, &h) != 2)
                 return fail(BP_ERR_USAGE, "--size takes WIDTHxHEIGHT in pixels, e.g. 1600x1000");
@@ -120,7 +196,7 @@ static int map_command(int argc, char **argv)
     if (!gpkg || !png) return fail(BP_ERR_USAGE, "map needs a GeoPackage and -o MAP.png");
     bp_ctx *ctx = bp_ctx_new();
     if (!ctx) return fail(BP_ERR_NOMEM, "out of memory");
-    bp_status st = bp_map_render(gpkg, png, w, h, ctx);
+    bp_status st = bp_map_render(gpkg, png, w, h, overwrite, ctx);
     int rc = st == BP_OK ? 0 : fail(st, bp_ctx_errmsg(ctx));
     bp_ctx_free(ctx);
     return rc;
@@ -258,6 +334,13 @@ static int serve_command(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* a closed standard output is reported, not a silent death (141) */
+    signal(SIGPIPE, SIG_IGN);
+    return check_stdout(cli_main(argc, argv));
+}
+
+static int cli_main(int argc, char **argv)
+{
     if (argc < 2) {
         usage(stderr, NULL);
         return BP_ERR_USAGE;
@@ -284,7 +367,9 @@ int main(int argc, char **argv)
         return BP_ERR_USAGE;
     }
     int is_run = !strcmp(cmd, "run");
+    install_fatal_handlers();
     bp_ctx *ctx = bp_ctx_new();
+    abort_ctx = ctx;
     bp_config *cfg = bp_config_new();
     if (!ctx || !cfg) {
         fprintf(stderr, "bodnaarplot: error: out of memory\n");
@@ -323,6 +408,7 @@ int main(int argc, char **argv)
     signal(SIGINT, on_sigint);
     signal(SIGTERM, on_sigint);
     signal(SIGXFSZ, SIG_IGN); /* a full quota becomes a write error, not a kill */
+    bp_ctx_set_fatal_handler(ctx, on_fatal, NULL);
     bp_summary sum;
     bp_status st = bp_run(cfg, quiet ? quiet_progress : progress_fn, NULL, &sum, ctx);
     if (!quiet) print_warnings(ctx);

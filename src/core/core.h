@@ -22,6 +22,7 @@
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
 #include <geos_c.h>
+#include <cpl_error.h>
 
 #if defined(__GNUC__)
 #define BP_PRINTF(a, b) __attribute__((format(printf, a, b)))
@@ -43,6 +44,28 @@ void bp_warn(bp_ctx *ctx, const char *fmt, ...) BP_PRINTF(2, 3);
 /* Last message GDAL/OGR raised on this thread (CPLGetLastErrorMsg), or
  * "unknown error". */
 const char *bp_cpl_msg(void);
+/* 1 when a message says a library ran out of memory ("out of memory",
+ * "std::bad_alloc", ...).  bp_error() records such errors as BP_ERR_NOMEM
+ * whatever status it was given. */
+int bp_oom_text(const char *msg);
+/* 1 when GDAL's last error on this thread is an allocation failure. */
+int bp_cpl_oom(void);
+/* A GDAL error handler that prints nothing but debug messages (CPL_DEBUG),
+ * for code that checks CPLGetLastErrorType() itself; a fatal error (GDAL aborts next) goes to
+ * bp_ctx_fatal() of the ctx pushed with it: bp_cpl_push_quiet(ctx). */
+void CPL_STDCALL bp_cpl_quiet(CPLErr cls, CPLErrorNum num, const char *msg);
+#define bp_cpl_push_quiet(ctx) CPLPushErrorHandlerEx(bp_cpl_quiet, (ctx))
+
+/* Temporary files a run is writing, removed by bp_ctx_fatal() before a
+ * library aborts the process.  Fixed slots (no allocation): track returns
+ * 0, or -1 when the path is too long or all BP_CTX_MAX_TMP slots are used. */
+#define BP_CTX_MAX_TMP 4
+int bp_ctx_track_tmp(bp_ctx *ctx, const char *path);
+void bp_ctx_untrack_tmp(bp_ctx *ctx, const char *path);
+/* A library meets an error it cannot return from (GDAL aborts after a
+ * CE_Fatal error): removes the tracked temporary files and calls the
+ * fatal handler of ctx, if any. */
+void bp_ctx_fatal(bp_ctx *ctx, const char *msg);
 
 /* ---- geos.c: one GEOS context per thread ---------------------------------- */
 
@@ -127,6 +150,32 @@ int bp_nthreads(int n);
 /* Logs the time since *last as a GDAL debug message (shown with
  * CPL_DEBUG=BODNAARPLOT) and sets *last to now. */
 void bp_debug_phase(const char *name, struct timespec *last);
+/* Marks the start of phase 'name' ("begin NAME" with CPL_DEBUG=BODNAARPLOT).
+ * A test hook: when BODNAARPLOT_TEST_PAUSE=NAME:MS is set in the
+ * environment, the phase NAME waits MS milliseconds first, so a test can
+ * send a signal while the run is in that phase. */
+void bp_debug_begin(const char *name);
+
+/* A guard for SQLite statements a user wrote (the --filter, a --where on a
+ * GeoPackage): installed with sqlite3_progress_handler(db,
+ * BP_SQL_GUARD_EVERY, bp_sql_guard_step, &guard), it stops the statement
+ * after max_steps virtual machine steps (a recursive CTE runs for ever),
+ * and when the run's progress callback, asked every 50 ms, says stop
+ * (Ctrl-C between two heavy SpatiaLite calls). */
+typedef struct {
+    long long steps, max_steps;
+    int stopped;                 /* the progress callback said stop */
+    GDALProgressFunc progress;   /* may be NULL */
+    void *pdata;
+    double done;                 /* the fraction to report */
+    struct timespec last;
+} bp_sql_guard;
+#define BP_SQL_GUARD_EVERY 16
+void bp_sql_guard_init(bp_sql_guard *g, long long max_steps, GDALProgressFunc progress, void *pdata, double done);
+/* The progress handler: non-zero stops the statement. */
+int bp_sql_guard_step(void *guard);
+/* Did the guard stop the statement for too many steps? */
+#define bp_sql_guard_exhausted(g) ((g)->steps > (g)->max_steps)
 
 /* Seconds between two CLOCK_MONOTONIC readings. */
 double bp_seconds(const struct timespec *from, const struct timespec *to);

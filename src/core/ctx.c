@@ -4,10 +4,12 @@
  */
 #include "core/core.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 #include <cpl_error.h>
 #include <proj.h>
 #include <sqlite3.h>
@@ -20,6 +22,11 @@ struct bp_ctx {
     size_t nwarn, capwarn;
     bp_warning_fn wfn;
     void *wud;
+    bp_fatal_fn ffn;
+    void *fud;
+    /* temporary files to remove when a library aborts the process; fixed
+       slots, since the abort may come from running out of memory */
+    char tmp[BP_CTX_MAX_TMP][PATH_MAX];
 };
 
 static const char *const type_names[BP_NTYPES] = {"nultreden", "geclusterd", "zorggeschikt"};
@@ -73,6 +80,74 @@ void bp_ctx_set_warning_handler(bp_ctx *ctx, bp_warning_fn fn, void *userdata)
     ctx->wud = userdata;
 }
 
+void bp_ctx_set_fatal_handler(bp_ctx *ctx, bp_fatal_fn fn, void *userdata)
+{
+    if (!ctx) return;
+    ctx->ffn = fn;
+    ctx->fud = userdata;
+}
+
+int bp_ctx_track_tmp(bp_ctx *ctx, const char *path)
+{
+    if (!ctx || strlen(path) >= PATH_MAX) return -1;
+    for (int i = 0; i < BP_CTX_MAX_TMP; i++)
+        if (!ctx->tmp[i][0]) {
+            memcpy(ctx->tmp[i], path, strlen(path) + 1);
+            return 0;
+        }
+    return -1;
+}
+
+void bp_ctx_untrack_tmp(bp_ctx *ctx, const char *path)
+{
+    for (int i = 0; ctx && i < BP_CTX_MAX_TMP; i++)
+        if (!strcmp(ctx->tmp[i], path)) ctx->tmp[i][0] = '\0';
+}
+
+void bp_ctx_remove_tmp(bp_ctx *ctx)
+{
+    if (!ctx) return;
+    static const char *const suffixes[] = {"", "-journal", "-wal", "-shm"};
+    char buf[PATH_MAX + 16];
+    for (int i = 0; i < BP_CTX_MAX_TMP; i++) {
+        if (!ctx->tmp[i][0]) continue;
+        for (size_t k = 0; k < 4; k++) {
+            size_t a = strlen(ctx->tmp[i]), b = strlen(suffixes[k]);
+            memcpy(buf, ctx->tmp[i], a);
+            memcpy(buf + a, suffixes[k], b + 1);
+            unlink(buf);
+        }
+        ctx->tmp[i][0] = '\0';
+    }
+}
+
+void bp_ctx_fatal(bp_ctx *ctx, const char *msg)
+{
+    if (!ctx) return;
+    bp_ctx_remove_tmp(ctx);
+    if (ctx->ffn) ctx->ffn(msg, ctx->fud);
+}
+
+int bp_oom_text(const char *msg)
+{
+    static const char *const pats[] = {"out of memory", "bad_alloc", "cannot allocate memory",
+                                       "memory allocation failed", "insufficient memory", "not enough memory"};
+    for (size_t i = 0; msg && i < sizeof pats / sizeof *pats; i++)
+        if (strcasestr(msg, pats[i])) return 1;
+    return 0;
+}
+
+void CPL_STDCALL bp_cpl_quiet(CPLErr cls, CPLErrorNum num, const char *msg)
+{
+    if (cls == CE_Fatal) bp_ctx_fatal(CPLGetErrorHandlerUserData(), msg);
+    else if (cls == CE_Debug) CPLDefaultErrorHandler(cls, num, msg); /* shown only with CPL_DEBUG */
+}
+
+int bp_cpl_oom(void)
+{
+    return CPLGetLastErrorNo() == CPLE_OutOfMemory || bp_oom_text(CPLGetLastErrorMsg());
+}
+
 void bp_error_prefix(bp_ctx *ctx, const char *fmt, ...)
 {
     if (!ctx || ctx->status == BP_OK) return;
@@ -97,16 +172,29 @@ void bp_error_prefix(bp_ctx *ctx, const char *fmt, ...)
 
 bp_status bp_error(bp_ctx *ctx, bp_status status, const char *fmt, ...)
 {
-    if (!ctx || ctx->status != BP_OK) return status;
+    if (!ctx) return status;
+    if (ctx->status != BP_OK) return ctx->status;
     ctx->status = status;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(ctx->errmsg, sizeof ctx->errmsg, fmt, ap);
     va_end(ap);
+    /* a library that ran out of memory often says so only in its message
+       (GEOS "std::bad_alloc", SQLite "out of memory"): that is exit 4, not
+       bad data or a failed write */
+    if (status != BP_ERR_ABORTED && bp_oom_text(ctx->errmsg)) ctx->status = BP_ERR_NOMEM;
+    /* others fail for want of memory without saying so (SQLite's messages
+       cannot be allocated either, libyaml says "unknown"): when memory
+       cannot be had right now, that is the cause */
+    if (ctx->status != BP_ERR_ABORTED && ctx->status != BP_ERR_NOMEM) {
+        void *probe = malloc(1 << 16);
+        if (!probe) ctx->status = BP_ERR_NOMEM;
+        free(probe);
+    }
     /* one line: newlines from library messages are folded */
     for (char *p = ctx->errmsg; *p; p++)
         if (*p == '\n' || *p == '\r') *p = ' ';
-    return status;
+    return ctx->status;
 }
 
 void bp_warn(bp_ctx *ctx, const char *fmt, ...)

@@ -152,3 +152,38 @@ void bp_debug_phase(const char *name, struct timespec *last)
     CPLDebug("BODNAARPLOT", "%-20s %.3f s", name, bp_seconds(last, &now));
     *last = now;
 }
+
+void bp_debug_begin(const char *name)
+{
+    CPLDebug("BODNAARPLOT", "begin %s", name);
+    const char *hook = getenv("BODNAARPLOT_TEST_PAUSE");
+    size_t len = strlen(name);
+    if (!hook || strncmp(hook, name, len) != 0 || hook[len] != ':') return;
+    long ms = strtol(hook + len + 1, NULL, 10);
+    struct timespec rq = {ms / 1000, (ms % 1000) * 1000000L}, rm;
+    while (ms > 0 && nanosleep(&rq, &rm) != 0) rq = rm; /* a signal does not cut the pause short */
+}
+
+void bp_sql_guard_init(bp_sql_guard *g, long long max_steps, GDALProgressFunc progress, void *pdata, double done)
+{
+    memset(g, 0, sizeof *g);
+    g->max_steps = max_steps;
+    g->progress = progress;
+    g->pdata = pdata;
+    g->done = done;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &g->last);
+}
+
+int bp_sql_guard_step(void *guard)
+{
+    bp_sql_guard *g = guard;
+    g->steps += BP_SQL_GUARD_EVERY;
+    if (g->steps > g->max_steps) return 1;
+    if (!g->progress) return 0;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+    if (bp_seconds(&g->last, &now) < 0.05) return 0;
+    g->last = now;
+    if (!g->progress(g->done, NULL, g->pdata)) g->stopped = 1;
+    return g->stopped;
+}

@@ -33,6 +33,11 @@ void bp_crs_clear(bp_crs *crs);
  * 'what' names the layer in messages. */
 bp_status bp_crs_transform_for(const bp_crs *crs, OGRSpatialReferenceH src, const char *what,
                                OGRCoordinateTransformationH *out, bp_ctx *ctx);
+/* The scale of the analysis CRS at point (x, y) of it: projected length
+ * over true length of a short step north-south and east-west, the one
+ * farther from 1 (1.64 for EPSG:3857 in the Netherlands); 1.0 when it
+ * cannot be computed. */
+double bp_crs_scale_at(const bp_crs *crs, double x, double y);
 /* The same for data in WGS84 longitude/latitude (OpenStreetMap). */
 bp_status bp_crs_transform_from_wgs84(const bp_crs *crs, const char *what, OGRCoordinateTransformationH *out,
                                       bp_ctx *ctx);
@@ -62,6 +67,7 @@ typedef struct {
     char **names;           /* values of the name field, or NULL */
     int64_t *fid;
     size_t n_read, n_skipped, n_repaired;
+    size_t n_degenerate;    /* skipped: a ring of < 4 points, a line of 1 */
     int max_dim;            /* 0 points, 1 lines, 2 polygons */
 } bp_layer;
 
@@ -74,7 +80,9 @@ typedef struct {
 
 /* Reads every feature, reprojects it to the analysis CRS, repairs invalid
  * geometries (GEOS MakeValid, structure method) and skips features without
- * geometry, counting both.  An empty result is BP_ERR_DATA.  On failure
+ * geometry or with a degenerate one (a two-point ring), counting them.
+ * Non-finite coordinates or coordinates beyond 1e8 are BP_ERR_DATA.  An
+ * empty result is BP_ERR_DATA.  On failure
  * 'out' is cleared. */
 bp_status bp_layer_read(bp_layer *out, const char *spec, const bp_layer_opts *opts, const bp_crs *crs, bp_geos *g,
                         GDALProgressFunc progress, void *pdata, bp_ctx *ctx);
@@ -96,9 +104,12 @@ typedef struct {
     const char *levels_field;   /* a building's storeys, or NULL */
 } bp_plots_opts;
 
+/* Largest plot area accepted, m2 (twice the area of the Netherlands). */
+#define BP_PLOT_MAX_AREA 1e11
 /* Reads the candidate plots into 'plots' (attributes kept) and sizes the
  * result for them: ids (refusing missing and duplicate ids), feature ids,
- * area and the polygon flag.  The result's categories must be set. */
+ * area and the polygon flag.  A plot larger than BP_PLOT_MAX_AREA is
+ * BP_ERR_DATA.  The result's categories must be set. */
 bp_status bp_plots_read(const bp_plots_opts *o, const bp_crs *crs, bp_geos *g, GDALProgressFunc progress,
                         void *pdata, bp_layer *plots, bp_result *r, bp_ctx *ctx);
 
@@ -124,9 +135,15 @@ void bp_gemeenten_free(GEOSGeometry **geoms, size_t n, bp_geos *g);
 /* Normalises a gemeente code: "GM0193", "0193", "193" -> "GM0193" (other
  * codes are kept, trimmed).  Writes into buf. */
 void bp_targets_normalise_code(const char *in, char *buf, size_t bufsize);
-/* Parses a CSV count.  Returns 0 with *out set; 1 when missing (empty, or a
- * CBS sentinel <= -99999990, *sentinel set to 1); -1 when not a number or
- * negative. */
+/* Parses a CSV count of homes: a whole number, digits grouped in thousands
+ * by dots or commas allowed ("1.234" = "1,234" = 1234, as Dutch and English
+ * spreadsheets write it), a fraction of zeros allowed ("12,0").  Returns 0
+ * with *out set; 1 when missing (empty, or a CBS sentinel <= -99999990,
+ * *sentinel set to 1); BP_COUNT_NOT_A_NUMBER (also negative, hex, exponent),
+ * BP_COUNT_FRACTION ("12,5": never a silent fraction of a home) or
+ * BP_COUNT_TOO_LARGE (above BP_COUNT_MAX). */
+enum { BP_COUNT_NOT_A_NUMBER = -1, BP_COUNT_FRACTION = -2, BP_COUNT_TOO_LARGE = -3 };
+#define BP_COUNT_MAX 1e9
 int bp_targets_parse_count(const char *s, double *out, int *sentinel);
 /* Reads the targets CSV into the result's gemeente table (sorted by code):
  * opgave, plannen, gerealiseerd per type.  Errors name the line. */

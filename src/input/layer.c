@@ -7,6 +7,7 @@
 #include "input/input.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -14,6 +15,7 @@
 #include <sys/stat.h>
 #include <cpl_error.h>
 #include <cpl_string.h>
+#include <sqlite3.h>
 
 bp_status bp_source_parse(const char *spec, bp_source *out, bp_ctx *ctx)
 {
@@ -77,7 +79,7 @@ bp_status bp_source_open(const bp_source *s, GDALDatasetH *ds_out, OGRLayerH *ly
     *ds_out = NULL;
     *lyr_out = NULL;
     CPLErrorReset();
-    CPLPushErrorHandler(CPLQuietErrorHandler);
+    bp_cpl_push_quiet(ctx);
     GDALDatasetH ds = GDALOpenEx(s->path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
     CPLPopErrorHandler();
     if (!ds) {
@@ -195,22 +197,73 @@ static bp_status name_field_index(OGRFeatureDefnH defn, const bp_layer_opts *opt
     return BP_OK;
 }
 
+/* A where filter on a GeoPackage or SQLite source runs in SQLite, where
+ * text like a recursive CTE can run for ever: it is guarded (steps, and
+ * the run's progress callback). */
+#define WHERE_MAX_STEPS 500000000LL
+
+/* The SQLite connection of a GeoPackage or SQLite dataset, or NULL. */
+static sqlite3 *sqlite_of(GDALDatasetH ds)
+{
+    GDALDriverH drv = GDALGetDatasetDriver(ds);
+    const char *name = drv ? GDALGetDriverShortName(drv) : "";
+    if (strcmp(name, "GPKG") && strcmp(name, "SQLite")) return NULL;
+    return (sqlite3 *)GDALGetInternalHandle(ds, "SQLITE_HANDLE");
+}
+
+/* The error of a where filter that was stopped, or BP_OK. */
+static bp_status where_stopped(const bp_sql_guard *w, const char *what, const char *where, bp_ctx *ctx)
+{
+    if (w->stopped) return bp_error(ctx, BP_ERR_ABORTED, "interrupted");
+    if (bp_sql_guard_exhausted(w))
+        return bp_error(ctx, BP_ERR_USAGE, "%s: where filter '%s' stopped: it takes too long", what, where);
+    return BP_OK;
+}
+
 /* Sets the OGR attribute filter; some drivers check it only when they run
  * it, so it is run once (a count). */
-static bp_status set_where(OGRLayerH lyr, const char *where, const char *what, bp_ctx *ctx)
+static bp_status set_where(OGRLayerH lyr, const char *where, const char *what, const bp_sql_guard *w, bp_ctx *ctx)
 {
     if (!where || !*where) return BP_OK;
     CPLErrorReset();
-    CPLPushErrorHandler(CPLQuietErrorHandler);
+    bp_cpl_push_quiet(ctx);
     OGRErr e = OGR_L_SetAttributeFilter(lyr, where);
     if (e == OGRERR_NONE) {
         OGR_L_GetFeatureCount(lyr, TRUE);
         if (CPLGetLastErrorType() >= CE_Failure) e = OGRERR_FAILURE;
     }
     CPLPopErrorHandler();
+    bp_status st = where_stopped(w, what, where, ctx);
+    if (st != BP_OK) return st;
     if (e != OGRERR_NONE)
         return bp_error(ctx, BP_ERR_USAGE, "%s: bad where filter '%s': %s", what, where, bp_cpl_msg());
     return BP_OK;
+}
+
+/* Are all coordinates of og finite and within +-1e8 (100,000 km, more than
+ * any projected CRS in metres reaches)?  NaN, infinite or astronomic
+ * coordinates would otherwise reach the distances, capacities and the
+ * output (a plot of 1e30 m2, INT64_MIN homes). */
+static int coords_sane(OGRGeometryH og)
+{
+    int ng = OGR_G_GetGeometryCount(og);
+    for (int i = 0; i < ng; i++)
+        if (!coords_sane(OGR_G_GetGeometryRef(og, i))) return 0;
+    int np = OGR_G_GetPointCount(og);
+    for (int i = 0; i < np; i++) {
+        double x = OGR_G_GetX(og, i), y = OGR_G_GetY(og, i);
+        if (!(fabs(x) <= 1e8) || !(fabs(y) <= 1e8)) return 0;
+    }
+    return 1;
+}
+
+/* A geometry GEOS refuses as degenerate: a ring of fewer than four points
+ * or not closed, or a line of one point (real OpenStreetMap has such
+ * buildings). */
+static int degenerate(const char *geos_msg)
+{
+    return strstr(geos_msg, "Invalid number of points") || strstr(geos_msg, "must contain 0 or >1 elements") ||
+           strstr(geos_msg, "do not form a closed linestring");
 }
 
 /* Scratch of one layer read: the WKB buffer and reader. */
@@ -226,10 +279,11 @@ typedef struct {
  * *repaired is set when it was invalid. */
 static bp_status feature_geometry(OGRFeatureH f, OGRCoordinateTransformationH ct, wkb_scratch *ws, bp_geos *g,
                                   const bp_crs *crs, const char *what, GEOSGeometry **out, int *repaired,
-                                  bp_ctx *ctx)
+                                  int *degen, bp_ctx *ctx)
 {
     *out = NULL;
     *repaired = 0;
+    *degen = 0;
     OGRGeometryH og = OGR_F_GetGeometryRef(f);
     if (!og || OGR_G_IsEmpty(og)) return BP_OK;
     if (OGR_GT_IsNonLinear(OGR_G_GetGeometryType(og))) {
@@ -245,6 +299,11 @@ static bp_status feature_geometry(OGRFeatureH f, OGRCoordinateTransformationH ct
                         "%s: feature %lld cannot be transformed to %s (coordinates outside the "
                         "CRS's area, or the layer's CRS is wrong)",
                         what, (long long)OGR_F_GetFID(f), crs->target_name);
+    if (!coords_sane(og))
+        return bp_error(ctx, BP_ERR_DATA,
+                        "%s: feature %lld has coordinates that are not numbers or lie beyond 100,000 km in %s "
+                        "(a wrong CRS or damaged data)",
+                        what, (long long)OGR_F_GetFID(f), crs->target_name);
     size_t sz = (size_t)OGR_G_WkbSize(og);
     if (sz > ws->cap) {
         unsigned char *nw = realloc(ws->wkb, sz);
@@ -253,7 +312,12 @@ static bp_status feature_geometry(OGRFeatureH f, OGRCoordinateTransformationH ct
         ws->cap = sz;
     }
     OGR_G_ExportToIsoWkb(og, wkbNDR, ws->wkb);
+    g->msg[0] = '\0';
     GEOSGeometry *geom = GEOSWKBReader_read_r(g->h, ws->reader, ws->wkb, sz);
+    if (!geom && degenerate(g->msg)) {
+        *degen = 1;
+        return BP_OK;
+    }
     if (!geom)
         return bp_error(ctx, BP_ERR_DATA, "%s: feature %lld: geometry GEOS cannot read: %s", what,
                         (long long)OGR_F_GetFID(f), g->msg);
@@ -315,15 +379,19 @@ bp_status bp_layer_read(bp_layer *out, const char *spec, const bp_layer_opts *op
     wkb_scratch ws = {GEOSWKBReader_create_r(g->h), NULL, 0};
     size_t cap = 0;
     if (!out->what || !ws.reader) st = bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+    bp_sql_guard wg;
+    bp_sql_guard_init(&wg, WHERE_MAX_STEPS, progress, pdata, 0.0);
+    sqlite3 *db = opts->where && *opts->where ? sqlite_of(ds) : NULL;
+    if (db) sqlite3_progress_handler(db, BP_SQL_GUARD_EVERY, bp_sql_guard_step, &wg);
     if (st == BP_OK) st = name_field_index(defn, opts, out->what, &name_idx, ctx);
-    if (st == BP_OK) st = set_where(lyr, opts->where, out->what, ctx);
+    if (st == BP_OK) st = set_where(lyr, opts->where, out->what, &wg, ctx);
     if (st == BP_OK) st = bp_crs_transform_for(crs, OGR_L_GetSpatialRef(lyr), out->what, &ct, ctx);
     if (st == BP_OK && opts->keep_attrs) {
         out->defn = defn;
         OGR_FD_Reference(defn);
     }
     CPLErrorReset();
-    CPLPushErrorHandler(CPLQuietErrorHandler);
+    bp_cpl_push_quiet(ctx);
     GIntBig total = st == BP_OK ? OGR_L_GetFeatureCount(lyr, FALSE) : 0;
     OGR_L_ResetReading(lyr);
     CPLErrorReset();
@@ -337,10 +405,11 @@ bp_status bp_layer_read(bp_layer *out, const char *spec, const bp_layer_opts *op
             break;
         }
         GEOSGeometry *geom;
-        int repaired;
-        st = feature_geometry(f, ct, &ws, g, crs, out->what, &geom, &repaired, ctx);
+        int repaired, degen;
+        st = feature_geometry(f, ct, &ws, g, crs, out->what, &geom, &repaired, &degen, ctx);
         if (st != BP_OK || !geom) {
-            if (st == BP_OK) out->n_skipped++;
+            if (st == BP_OK && degen) out->n_degenerate++;
+            else if (st == BP_OK) out->n_skipped++;
             OGR_F_Destroy(f);
             continue;
         }
@@ -353,6 +422,8 @@ bp_status bp_layer_read(bp_layer *out, const char *spec, const bp_layer_opts *op
         }
     }
     CPLPopErrorHandler();
+    if (st == BP_OK) st = where_stopped(&wg, out->what, opts->where, ctx);
+    if (db) sqlite3_progress_handler(db, 0, NULL, NULL);
     if (st == BP_OK && CPLGetLastErrorType() >= CE_Failure)
         st = bp_error(ctx, BP_ERR_DATA, "%s: read error after %zu features: %s", out->what, out->n_read,
                       bp_cpl_msg());
@@ -375,6 +446,9 @@ void bp_layer_report(const bp_layer *l, bp_ctx *ctx)
     if (l->n_repaired || l->n_skipped)
         bp_warn(ctx, "%s: %zu invalid geometr%s repaired, %zu feature%s without geometry skipped", l->what,
                 l->n_repaired, l->n_repaired == 1 ? "y" : "ies", l->n_skipped, l->n_skipped == 1 ? "" : "s");
+    if (l->n_degenerate)
+        bp_warn(ctx, "%s: %zu feature%s with a degenerate geometry (a ring of fewer than 4 points, a line of one "
+                "point) skipped", l->what, l->n_degenerate, l->n_degenerate == 1 ? "" : "s");
 }
 
 void bp_layer_info(const bp_layer *l, const char *prefix, const char *source, bp_kv *kv)
@@ -388,7 +462,8 @@ void bp_layer_info(const bp_layer *l, const char *prefix, const char *source, bp
     } counts[] = {{"features_read", l->n_read},
                   {"features_used", l->n},
                   {"repaired", l->n_repaired},
-                  {"skipped_without_geometry", l->n_skipped}};
+                  {"skipped_without_geometry", l->n_skipped},
+                  {"skipped_degenerate", l->n_degenerate}};
     for (size_t i = 0; i < sizeof counts / sizeof *counts; i++) {
         snprintf(k, sizeof k, "input.%s.%s", prefix, counts[i].name);
         bp_kv_addf(kv, k, "%zu", counts[i].value);

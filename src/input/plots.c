@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* "a, b, c" of the layer's field names, into buf. */
@@ -40,12 +41,18 @@ static bp_status set_ids(const bp_plots_opts *o, const bp_layer *pl, bp_result *
         *numeric = t == OFTInteger || t == OFTInteger64;
         if (!(r->id_field = bp_strdup(o->id_field))) return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
     }
-    char buf[32];
+    char buf[40];
+    int real = fi >= 0 && OGR_Fld_GetType(OGR_FD_GetFieldDefn(pl->defn, fi)) == OFTReal;
     for (size_t i = 0; i < pl->n; i++) {
         if (fi >= 0 && !OGR_F_IsFieldSetAndNotNull(pl->feat[i], fi))
             return bp_error(ctx, BP_ERR_DATA, "%s: feature %" PRId64 " has no %s", pl->what, pl->fid[i], o->id_field);
         const char *id = buf;
-        if (fi >= 0) id = OGR_F_GetFieldAsString(pl->feat[i], fi);
+        if (real) { /* the shortest text that reads back as the same number:
+                       1.5 and 1.5000000000000002 are two plots */
+            double v = OGR_F_GetFieldAsDouble(pl->feat[i], fi);
+            snprintf(buf, sizeof buf, "%.15g", v);
+            if (strtod(buf, NULL) != v) snprintf(buf, sizeof buf, "%.17g", v);
+        } else if (fi >= 0) id = OGR_F_GetFieldAsString(pl->feat[i], fi);
         else snprintf(buf, sizeof buf, "%" PRId64, pl->fid[i]);
         bp_status st = bp_result_set_id(r, i, id, ctx);
         if (st != BP_OK) return st;
@@ -99,6 +106,13 @@ bp_status bp_plots_read(const bp_plots_opts *o, const bp_crs *crs, bp_geos *g, G
         if (GEOSGeom_getDimensions_r(g->h, plots->geom[i]) == 2) {
             r->flags[i] |= BP_PLOT_POLYGON;
             GEOSArea_r(g->h, plots->geom[i], &r->area[i]);
+            /* larger than the Netherlands twice over: not a plot (wrong
+               units or CRS), and its capacity would not fit any integer */
+            if (!(r->area[i] <= BP_PLOT_MAX_AREA))
+                return bp_error(ctx, BP_ERR_DATA,
+                                "%s: plot %s has an area of %.3g m2, more than %.0f km2: not a building plot "
+                                "(wrong CRS or units?)",
+                                plots->what, bp_result_id(r, i), r->area[i], BP_PLOT_MAX_AREA / 1e6);
         }
     }
     if (o->capacity_field && (st = numeric_field(plots, o->capacity_field, "--capacity-field", &r->own_capacity, ctx)) != BP_OK)

@@ -38,31 +38,81 @@ void bp_targets_normalise_code(const char *in, char *buf, size_t size)
     snprintf(buf, size, "%.*s", (int)len, in);
 }
 
+/* Is s (digits and separator c, nothing else) digits grouped by three:
+ * "1.234", "12.345.678"? */
+static int grouped_by_three(const char *s, size_t len, char c)
+{
+    size_t i = 0;
+    while (i < len && s[i] != c) {
+        if (!isdigit((unsigned char)s[i])) return 0;
+        i++;
+    }
+    if (i == 0 || i > 3 || i == len) return 0;
+    while (i < len) {
+        if (s[i] != c || i + 4 > len) return 0;
+        for (size_t k = 1; k <= 3; k++)
+            if (!isdigit((unsigned char)s[i + k])) return 0;
+        i += 4;
+    }
+    return 1;
+}
+
 int bp_targets_parse_count(const char *s, double *out, int *sentinel)
 {
     *sentinel = 0;
     *out = NAN;
     while (*s && isspace((unsigned char)*s)) s++;
-    if (!*s) return 1;
-    char tmp[64];
     size_t len = strlen(s);
     while (len && isspace((unsigned char)s[len - 1])) len--;
-    if (len >= sizeof tmp) return -1;
-    memcpy(tmp, s, len);
-    tmp[len] = '\0';
-    if (!strchr(tmp, '.')) { /* a decimal comma, as Dutch spreadsheets write */
-        char *comma = strchr(tmp, ',');
-        if (comma && !strchr(comma + 1, ',')) *comma = '.';
+    if (!len) return 1;
+    int neg = 0;
+    if (*s == '-' || *s == '+') {
+        neg = *s == '-';
+        s++;
+        len--;
     }
-    char *end;
-    errno = 0;
-    double v = strtod(tmp, &end);
-    if (*end || end == tmp || errno == ERANGE || !isfinite(v)) return -1;
-    if (v <= CBS_SENTINEL_MAX) {
+    /* digits and separators only: no hex (0x10), exponents (1e308), inf */
+    size_t dots = 0, commas = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '.') dots++;
+        else if (s[i] == ',') commas++;
+        else if (!isdigit((unsigned char)s[i])) return BP_COUNT_NOT_A_NUMBER;
+    }
+    if (!len || !isdigit((unsigned char)s[0])) return BP_COUNT_NOT_A_NUMBER;
+    /* which separator groups thousands and which starts a fraction: with
+       both, the last one is the decimal one ("1.234,5", "1,234.5"); with
+       one kind, digits grouped by three are thousands ("1.234" as Dutch
+       Excel writes 1234, "1,234" as English), else it is a fraction */
+    char thousands = 0, decimal = 0;
+    if (dots && commas) {
+        const char *lastdot = memrchr(s, '.', len), *lastcomma = memrchr(s, ',', len);
+        decimal = lastdot > lastcomma ? '.' : ',';
+        thousands = decimal == '.' ? ',' : '.';
+        if ((decimal == '.' ? dots : commas) != 1) return BP_COUNT_NOT_A_NUMBER;
+    } else if (dots || commas) {
+        char c = dots ? '.' : ',';
+        if (grouped_by_three(s, len, c)) thousands = c;
+        else if (dots + commas == 1) decimal = c;
+        else return BP_COUNT_NOT_A_NUMBER;
+    }
+    size_t intlen = decimal ? (size_t)((const char *)memchr(s, decimal, len) - s) : len;
+    if (thousands && !grouped_by_three(s, intlen, thousands) && memchr(s, thousands, intlen))
+        return BP_COUNT_NOT_A_NUMBER;
+    double v = 0;
+    size_t digits = 0;
+    for (size_t i = 0; i < intlen; i++)
+        if (isdigit((unsigned char)s[i])) {
+            v = v * 10 + (s[i] - '0');
+            digits++;
+        }
+    for (size_t i = intlen + 1; decimal && i < len; i++)
+        if (s[i] != '0') return BP_COUNT_FRACTION; /* homes are counted whole */
+    if (neg && v >= -CBS_SENTINEL_MAX) {
         *sentinel = 1;
         return 1;
     }
-    if (v < 0) return -1;
+    if (neg && v > 0) return BP_COUNT_NOT_A_NUMBER;
+    if (digits > 15 || v > BP_COUNT_MAX) return BP_COUNT_TOO_LARGE;
     *out = v;
     return 0;
 }
@@ -165,7 +215,7 @@ bp_status bp_targets_read(const char *path, bp_result *r, bp_ctx *ctx)
     const char *allowed[] = {"CSV", NULL};
     const char *oo[] = {"AUTODETECT_TYPE=NO", "HEADERS=YES", "EMPTY_STRING_AS_NULL=NO", NULL};
     CPLErrorReset();
-    CPLPushErrorHandler(CPLQuietErrorHandler);
+    bp_cpl_push_quiet(ctx);
     char *csvpath = bp_strfmt("CSV:%s", path);
     GDALDatasetH ds = csvpath ? GDALOpenEx(csvpath, GDAL_OF_VECTOR | GDAL_OF_READONLY, allowed, oo, NULL) : NULL;
     free(csvpath);
@@ -243,8 +293,11 @@ bp_status bp_targets_read(const char *path, bp_result *r, bp_ctx *ctx)
             int sentinel;
             int r = bp_targets_parse_count(v, &num, &sentinel);
             if (r < 0) {
-                st = bp_error(ctx, BP_ERR_DATA, "%s line %ld, column %s: '%s' is not a count (a number >= 0)",
-                              path, line, cols[i], v);
+                st = bp_error(ctx, BP_ERR_DATA, "%s line %ld, column %s: '%s' is not a count of homes (%s)", path, line,
+                              cols[i], v,
+                              r == BP_COUNT_FRACTION    ? "a whole number; 1.234 and 1,234 are read as 1234"
+                              : r == BP_COUNT_TOO_LARGE ? "more than 1,000,000,000"
+                                                        : "a whole number >= 0");
                 break;
             }
             if (r == 1)

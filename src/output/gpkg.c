@@ -24,6 +24,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include <cpl_conv.h>
 #include <cpl_error.h>
 
@@ -138,6 +139,14 @@ static void set_real(OGRFeatureH f, int field, double v, double scale)
     else OGR_F_SetFieldDouble(f, field, round(v * scale) / scale);
 }
 
+/* A count as a 64-bit integer; empty when it is no number or does not fit
+ * (converting such a double to an integer is undefined). */
+static void set_count(OGRFeatureH f, int field, double v)
+{
+    if (!(fabs(v) < 9e18)) OGR_F_SetFieldNull(f, field);
+    else OGR_F_SetFieldInteger64(f, field, (GIntBig)v);
+}
+
 /* ---- layers ------------------------------------------------------------- */
 
 static OGRLayerH create_layer(GDALDatasetH ds, const bp_layerdef *def, OGRSpatialReferenceH srs,
@@ -159,23 +168,6 @@ static bp_status write_feature(OGRLayerH lyr, OGRFeatureH f, const char *what, c
     return BP_OK;
 }
 
-static int computed_name_clash(const bp_names *names, const bp_layerdef *def, const char *nm)
-{
-    char name[128];
-    for (size_t i = 0; i < def->nfields; i++) {
-        const bp_fielddef *fd = &def->fields[i];
-        int n = !fd->per ? 1 : !strcmp(fd->per, "category") ? (int)names->ncat : BP_NTYPES;
-        for (int a = 0; a < n; a++) {
-            const char *cat = fd->per && !strcmp(fd->per, "category") ? names->cat[a] : NULL;
-            const char *typ = fd->per && !strcmp(fd->per, "type") ? bp_type_name((bp_type)a) : NULL;
-            bp_layerdef_expand(fd->name, cat, names->radius_m, typ, name, sizeof name);
-            if (!strcasecmp(name, nm)) return 1;
-        }
-    }
-    return !strcasecmp(nm, "fid") || !strcasecmp(nm, "geom");
-}
-
-
 /* What the layer writers share. */
 typedef struct {
     GDALDatasetH ds;
@@ -187,7 +179,17 @@ typedef struct {
     int have_extent;
     bp_geos g;                 /* for the facilities' geometries */
     GEOSWKBWriter *w;
+    GDALProgressFunc progress; /* FALSE: stop (Ctrl-C) */
+    void *pdata;
 } writer;
+
+/* BP_ERR_ABORTED when the progress callback says stop: every layer and
+ * step of the write asks, so an interrupt is honoured in each of them. */
+static bp_status check_stop(const writer *wr, bp_ctx *ctx)
+{
+    if (wr->progress && !wr->progress(0.9, NULL, wr->pdata)) return bp_error(ctx, BP_ERR_ABORTED, "interrupted");
+    return BP_OK;
+}
 
 /* Converts a GEOS geometry to OGR, forced to the layer's multi type. */
 static OGRGeometryH to_ogr(writer *wr, const GEOSGeometry *geom, OGRwkbGeometryType layer_type)
@@ -224,10 +226,7 @@ static bp_status create_attr_fields(writer *wr, OGRLayerH lyr, const bp_layerdef
     char name[160];
     for (int a = 0; a < nattr; a++) {
         OGRFieldDefnH sf = OGR_FD_GetFieldDefn(src, a);
-        snprintf(name, sizeof name, "%s", OGR_Fld_GetNameRef(sf));
-        if (computed_name_clash(wr->nm, def, name)) {
-            size_t len = strlen(name);
-            snprintf(name + len, sizeof name - len, "_input");
+        if (bp_write_attr_name(wr->nm, def, OGR_Fld_GetNameRef(sf), name, sizeof name)) {
             bp_warn(ctx, "%s: input field %s is kept as %s (the output has a field of that name)", wr->in->plots->what,
                     OGR_Fld_GetNameRef(sf), name);
         }
@@ -284,10 +283,7 @@ static void fill_candidate(writer *wr, OGRFeatureH f, const plan *plans, size_t 
             set_real(f, fi, gm ? gap : NAN, 100);
             break;
         case V_AREA: set_real(f, fi, r->area[i], 10); break;
-        case V_CAPACITY:
-            if (isnan(r->capacity[i])) OGR_F_SetFieldNull(f, fi);
-            else OGR_F_SetFieldInteger64(f, fi, (GIntBig)r->capacity[i]);
-            break;
+        case V_CAPACITY: set_count(f, fi, r->capacity[i]); break;
         case V_KNOCKED: OGR_F_SetFieldInteger(f, fi, r->knock[i] ? 1 : 0); break;
         case V_REASON:
             if (bp_result_reason(r, i, reason, sizeof reason)) OGR_F_SetFieldString(f, fi, reason);
@@ -392,7 +388,7 @@ static void fill_gemeente(writer *wr, OGRFeatureH f, const plan *plans, size_t n
         case V_GAP_T: set_real(f, fi, gap, 100); break;
         case V_GAPSHARE_T: set_real(f, fi, share, 10000); break;
         case V_NSUIT: OGR_F_SetFieldInteger64(f, fi, (GIntBig)g->n_suitable); break;
-        case V_CAPACITY: OGR_F_SetFieldInteger64(f, fi, (GIntBig)g->capacity); break;
+        case V_CAPACITY: set_count(f, fi, g->capacity); break;
         case V_PROFILE: OGR_F_SetFieldString(f, fi, bp_type_name(prof)); break;
         case V_COVERS:
             known = bp_gap_of(g, prof, &gap, &share);
@@ -623,6 +619,7 @@ static bp_status write_walk_network(writer *wr, bp_ctx *ctx)
         OGR_F_SetGeometryDirectly(f, line);
         st = write_feature(lyr, f, wr->what, "walk_network", ctx);
         OGR_F_Destroy(f);
+        if (st == BP_OK && (e & 4095) == 4095) st = check_stop(wr, ctx);
     }
     if (st == BP_OK && GDALDatasetCommitTransaction(wr->ds) != OGRERR_NONE)
         st = bp_error(ctx, BP_ERR_IO, "%s: writing layer walk_network failed: %s", wr->what, bp_cpl_msg());
@@ -700,6 +697,9 @@ bp_status bp_write_check(const bp_write_opts *o, bp_ctx *ctx)
             return bp_error(ctx, BP_ERR_USAGE, "%s: a PostgreSQL output is a connection string 'PG:...'", out);
         return BP_OK; /* existing tables are checked when the database is opened */
     }
+    if (strncasecmp(out, "PG:", 3) == 0)
+        return bp_error(ctx, BP_ERR_USAGE, "%.3s...: a PostgreSQL connection is written with -f PostgreSQL (or no -f), "
+                        "not -f %s", out, bp_format_name(o->format));
     const char *ext = bp_format_extension(o->format);
     size_t len = strlen(out), el = strlen(ext);
     if (o->format == BP_FMT_GPKG && (len <= el || strcasecmp(out + len - el, ext) != 0))
@@ -719,8 +719,7 @@ bp_status bp_write_check(const bp_write_opts *o, bp_ctx *ctx)
 }
 
 /* Writes every layer and the QGIS metadata into the GeoPackage 'tmp'. */
-static bp_status write_gpkg(writer *wr, const char *tmp, const char *final_name, int qgis, GDALProgressFunc progress,
-                            void *pdata, bp_ctx *ctx)
+static bp_status write_gpkg(writer *wr, const char *tmp, const char *final_name, int qgis, bp_ctx *ctx)
 {
     GDALDriverH drv = GDALGetDriverByName("GPKG");
     if (!drv) return bp_error(ctx, BP_ERR_NOMEM, "GDAL has no GPKG driver");
@@ -728,32 +727,51 @@ static bp_status write_gpkg(writer *wr, const char *tmp, const char *final_name,
        for SQLite to sync every transaction */
     CPLSetThreadLocalConfigOption("OGR_SQLITE_SYNCHRONOUS", "OFF");
     CPLErrorReset();
-    CPLPushErrorHandler(CPLQuietErrorHandler);
+    bp_cpl_push_quiet(ctx);
     bp_status st = BP_OK;
+    bp_debug_begin("write candidates");
     wr->ds = GDALCreate(drv, tmp, 0, 0, 0, GDT_Unknown, NULL);
     if (!wr->ds) st = bp_error(ctx, BP_ERR_IO, "%s: cannot create: %s", wr->what, bp_cpl_msg());
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     if (st == BP_OK) {
-        void *sp = GDALCreateScaledProgress(0.0, 0.9, progress, pdata);
-        st = write_candidates(wr, progress ? GDALScaledProgress : NULL, sp, ctx);
+        void *sp = GDALCreateScaledProgress(0.0, 0.9, wr->progress, wr->pdata);
+        st = write_candidates(wr, wr->progress ? GDALScaledProgress : NULL, sp, ctx);
         GDALDestroyScaledProgress(sp);
         bp_debug_phase("  write candidates", &t);
     }
-    if (st == BP_OK) st = write_gemeente_gap(wr, ctx);
-    if (st == BP_OK && wr->in->r->ptype && qgis) st = write_programma(wr, ctx);
-    if (st == BP_OK && wr->in->facilities) st = write_facilities(wr, ctx);
-    if (st == BP_OK && wr->in->net && qgis) st = write_walk_network(wr, ctx);
-    if (st == BP_OK && wr->in->copy_from) st = copy_layers(wr, qgis, ctx);
-    if (st == BP_OK) st = write_run_info(wr, ctx);
+    if (st == BP_OK && (st = check_stop(wr, ctx)) == BP_OK) {
+        bp_debug_begin("write gemeente_gap");
+        st = write_gemeente_gap(wr, ctx);
+    }
+    if (st == BP_OK && wr->in->r->ptype && qgis && (st = check_stop(wr, ctx)) == BP_OK) {
+        bp_debug_begin("write programma");
+        st = write_programma(wr, ctx);
+    }
+    if (st == BP_OK && wr->in->facilities && (st = check_stop(wr, ctx)) == BP_OK) {
+        bp_debug_begin("write facilities");
+        st = write_facilities(wr, ctx);
+    }
+    if (st == BP_OK && wr->in->net && qgis && (st = check_stop(wr, ctx)) == BP_OK) {
+        bp_debug_begin("write walk_network");
+        st = write_walk_network(wr, ctx);
+    }
+    if (st == BP_OK && wr->in->copy_from && (st = check_stop(wr, ctx)) == BP_OK) st = copy_layers(wr, qgis, ctx);
+    if (st == BP_OK && (st = check_stop(wr, ctx)) == BP_OK) {
+        bp_debug_begin("write run_info");
+        st = write_run_info(wr, ctx);
+    }
     if (st == BP_OK && qgis) st = create_table(wr, "besluiten_log", ctx);
     if (st == BP_OK && qgis) st = create_table(wr, "besluiten_vervallen", ctx);
     bp_debug_phase("  write others", &t);
     /* QGIS styles and project, inside the same temporary file */
-    if (st == BP_OK && qgis) st = bp_qgis_write(wr->ds, wr->nm, wr->have_extent ? &wr->extent : NULL, final_name,
-                                                wr->what, ctx);
+    if (st == BP_OK && qgis && (st = check_stop(wr, ctx)) == BP_OK) {
+        bp_debug_begin("write qgis");
+        st = bp_qgis_write(wr->ds, wr->nm, wr->have_extent ? &wr->extent : NULL, final_name, wr->what, ctx);
+    }
     bp_debug_phase("  write qgis", &t);
     if (wr->ds) {
+        if (st == BP_OK) bp_debug_begin("write close");
         CPLErrorReset();
         GDALClose(wr->ds); /* builds the spatial indexes */
         wr->ds = NULL;
@@ -763,7 +781,10 @@ static bp_status write_gpkg(writer *wr, const char *tmp, const char *final_name,
     }
     /* the exact numbers, for rescore and the live server; the decisions'
        history and its trigger */
-    if (st == BP_OK && qgis) st = bp_result_store(wr->in->r, tmp, wr->what, ctx);
+    if (st == BP_OK && qgis && (st = check_stop(wr, ctx)) == BP_OK) {
+        bp_debug_begin("write result");
+        st = bp_result_store(wr->in->r, tmp, wr->what, ctx);
+    }
     if (st == BP_OK && qgis) {
         char when[32];
         time_t now = time(NULL);
@@ -782,50 +803,67 @@ bp_status bp_write(const bp_write_input *in, const bp_write_opts *o, GDALProgres
 {
     const char *out = o->output;
     int is_gpkg = o->format == BP_FMT_GPKG, is_db = o->format == BP_FMT_POSTGRESQL;
-    char tmp[PATH_MAX * 2], conv[PATH_MAX * 2 + 16] = "";
+    char final[PATH_MAX], tmp[PATH_MAX + 32], conv[PATH_MAX + 32] = "";
+    /* a symbolic link keeps pointing at the result: its file is replaced */
+    if (is_db) snprintf(final, sizeof final, "bodnaarplot-pg");
+    else if (bp_tmpfile_resolve(out, final, sizeof final) < 0)
+        return bp_error(ctx, BP_ERR_USAGE, "%s: the output path is too long", out);
     const char *slash = strrchr(out, '/');
     const char *base = is_db ? "bodnaarplot-pg" : slash ? slash + 1 : out;
     /* the GeoPackage a database is filled from goes to the temp folder */
     const char *td = getenv("TMPDIR");
-    if (bp_tmpfile_name(is_db ? base : out, is_db ? (td && *td ? td : "/tmp") : NULL, ".gpkg", tmp, sizeof tmp) < 0)
-        return bp_error(ctx, BP_ERR_USAGE, "%s: the output name is too long", out);
+    const char *tdir = is_db ? (td && *td ? td : "/tmp") : NULL;
+    bp_tmpfile tf;
+    bp_status st = bp_tmpfile_begin(&tf, final, tdir, ctx);
+    if (st != BP_OK) return st;
+    bp_tmpfile_path(&tf, ".gpkg", tmp, sizeof tmp);
+    if (!is_gpkg && !is_db) bp_tmpfile_path(&tf, bp_format_extension(o->format), conv, sizeof conv);
     bp_tmpfile_remove(tmp);
+    bp_ctx_track_tmp(ctx, tmp);
+    if (conv[0]) {
+        unlink(conv);
+        bp_ctx_track_tmp(ctx, conv);
+    }
     bp_layerdefs *defs = bp_layerdefs_load(ctx);
-    if (!defs) return bp_ctx_status(ctx);
     const bp_result *r = in->r;
     bp_names nm = {r->rank_opts.profile, r->ncat, r->cat, r->radius_m, defs};
-    writer wr = {.what = out, .nm = &nm, .in = in, .srs = o->srs};
-    bp_status st = bp_geos_init(&wr.g, ctx);
+    writer wr = {.what = out, .nm = &nm, .in = in, .srs = o->srs, .progress = progress, .pdata = pdata};
+    if (!defs) st = bp_ctx_status(ctx);
+    if (st == BP_OK) st = bp_geos_init(&wr.g, ctx);
     if (st == BP_OK && !(wr.w = GEOSWKBWriter_create_r(wr.g.h))) st = bp_error(ctx, BP_ERR_NOMEM, "out of memory");
-    if (st == BP_OK) st = write_gpkg(&wr, tmp, base, is_gpkg, progress, pdata, ctx);
+    if (st == BP_OK) st = write_gpkg(&wr, tmp, base, is_gpkg, ctx);
     if (wr.w) GEOSWKBWriter_destroy_r(wr.g.h, wr.w);
     bp_geos_finish(&wr.g);
     bp_layerdefs_free(defs);
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     /* other formats are converted from the complete GeoPackage */
+    if (st == BP_OK && !is_gpkg && (st = check_stop(&wr, ctx)) == BP_OK) {
+        bp_debug_begin(is_db ? "write database" : "write convert");
+        st = check_stop(&wr, ctx);
+    }
     if (st == BP_OK && !is_gpkg) {
-        if (!is_db && bp_tmpfile_name(out, NULL, bp_format_extension(o->format), conv, sizeof conv) < 0)
-            st = bp_error(ctx, BP_ERR_USAGE, "%s: the output name is too long", out);
-        if (conv[0]) unlink(conv);
-        if (st == BP_OK) st = bp_formats_write(tmp, o, conv, ctx);
+        void *sp = GDALCreateScaledProgress(0.9, 1.0, progress, pdata);
+        st = bp_formats_write(tmp, o, conv, progress ? GDALScaledProgress : NULL, sp, ctx);
+        GDALDestroyScaledProgress(sp);
         bp_tmpfile_remove(tmp);
         bp_debug_phase("  write convert", &t);
     }
-    if (st == BP_OK && in->changed_meanwhile && in->changed_meanwhile(in->changed_ud)) {
-        /* the output changed since its decisions were read: start over */
-        if (in->again) *in->again = 1;
-        bp_tmpfile_remove(tmp);
-        if (conv[0]) unlink(conv);
-        return BP_OK;
+    int retry = st == BP_OK && in->changed_meanwhile && in->changed_meanwhile(in->changed_ud);
+    if (retry && in->again) *in->again = 1; /* the output changed since its decisions were read: start over */
+    if (st == BP_OK && !is_db && !retry) {
+        bp_debug_begin("write commit");
+        /* the last moment an interrupt keeps the old output */
+        if ((st = check_stop(&wr, ctx)) == BP_OK) st = bp_tmpfile_commit(is_gpkg ? tmp : conv, final, o->overwrite, ctx);
     }
-    if (st == BP_OK && !is_db) st = bp_tmpfile_commit(is_gpkg ? tmp : conv, out, ctx);
     bp_debug_phase("  write commit", &t);
-    if (st != BP_OK) {
+    if (st != BP_OK || retry) {
         bp_tmpfile_remove(tmp);
         if (conv[0]) unlink(conv);
-    } else if (progress) {
-        progress(1.0, NULL, pdata);
     }
+    bp_ctx_untrack_tmp(ctx, tmp);
+    if (conv[0]) bp_ctx_untrack_tmp(ctx, conv);
+    bp_tmpfile_end(&tf, ctx);
+    if (st == BP_OK && progress) progress(1.0, NULL, pdata);
     return st;
 }

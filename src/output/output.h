@@ -17,6 +17,8 @@
 
 #include "core/core.h"
 #include "result/result.h"
+
+#include <limits.h>
 #include "input/input.h"
 #include "distance/distance.h"
 #include "workshop/workshop.h"
@@ -128,21 +130,57 @@ bp_status bp_write(const bp_write_input *in, const bp_write_opts *o, GDALProgres
  * existing file needs overwrite, its folder exists; a database is PG:. */
 bp_status bp_write_check(const bp_write_opts *o, bp_ctx *ctx);
 
-/* ---- tmpfile.c: outputs written beside their place, renamed into it ------ */
+/* ---- check.c: before any work ------------------------------------------------- */
 
-/* The hidden temporary name of an output: ".NAME.bodnaarplot-tmp-PID" plus
- * 'ext', in the output's folder ('dir' may override the folder, e.g. the
- * temp folder for a database output).  Returns 0, or -1 when it does not
- * fit buf. */
-int bp_tmpfile_name(const char *output, const char *dir, const char *ext, char *buf, size_t size);
+/* Refuses an output that is one of the inputs (source specs; what[i] names
+ * each in the message): the same file by device and inode, however it is
+ * spelled or linked.  BP_ERR_USAGE; BP_OK when the output does not exist
+ * yet or is a database. */
+bp_status bp_write_check_inputs(const char *output, const char *const *inputs, const char *const *what, size_t n,
+                                bp_ctx *ctx);
+/* The name an input attribute gets in the candidates layer: its own, or
+ * NAME_input when a computed field (or x_rd, y_rd, fid, geom) has it;
+ * returns 1 when renamed. */
+int bp_write_attr_name(const bp_names *nm, const bp_layerdef *def, const char *input, char *buf, size_t size);
+/* Checks the fields the candidates layer will have, from the categories
+ * and the input's fields ('input' may be NULL): no two with one name (a
+ * category named like a housing type, input fields 'rank' and
+ * 'rank_input'), and no more than the format holds.  BP_ERR_USAGE naming
+ * what to rename. */
+bp_status bp_write_check_names(const bp_write_opts *o, const bp_names *nm, OGRFeatureDefnH input, bp_ctx *ctx);
+
+/* ---- tmpfile.c: outputs written beside their place, moved into it -------- */
+
+/* The temporary names of one run on one output. */
+typedef struct {
+    char stem[PATH_MAX];  /* FOLDER/.NAME.bodnaarplot-tmp-PID-TID */
+    int lock_fd;          /* flock()ed on stem.lock while writing; -1: none */
+} bp_tmpfile;
+
+/* The file an output path stands for: the target of a symbolic link (so
+ * the link is kept and its file replaced), else the path itself.  Returns
+ * 0, or -1 when it does not fit buf. */
+int bp_tmpfile_resolve(const char *output, char *buf, size_t size);
+/* Reserves temporary names for 'output' in its folder ('dir' may override
+ * the folder, e.g. the temp folder for a database output): creates and
+ * locks STEM.lock, tracked in ctx for bp_ctx_fatal().  BP_ERR_IO when the
+ * folder cannot be written; BP_ERR_USAGE when the path is too long.  End
+ * with bp_tmpfile_end(). */
+bp_status bp_tmpfile_begin(bp_tmpfile *t, const char *output, const char *dir, bp_ctx *ctx);
+/* STEM + ext into buf; 0, or -1 when it does not fit. */
+int bp_tmpfile_path(const bp_tmpfile *t, const char *ext, char *buf, size_t size);
+/* Removes and unlocks STEM.lock (the caller removes its other files). */
+void bp_tmpfile_end(bp_tmpfile *t, bp_ctx *ctx);
 /* Removes a file and its SQLite sidecars (-journal, -wal, -shm). */
 void bp_tmpfile_remove(const char *path);
-/* Flushes 'tmp' to disk, renames it to 'output' and flushes the folder.
- * BP_ERR_IO naming the output on failure ('tmp' is then left for the
- * caller to remove). */
-bp_status bp_tmpfile_commit(const char *tmp, const char *output, bp_ctx *ctx);
-/* Removes temporary files of earlier runs on 'output' whose process is gone. */
-void bp_tmpfile_cleanup_stale(const char *output);
+/* Flushes 'tmp' to disk and moves it to 'output', then flushes the folder.
+ * Without overwrite the move never replaces a file: BP_ERR_USAGE when the
+ * output exists by then.  BP_ERR_IO naming the output on other failures.
+ * On failure 'tmp' is left for the caller to remove. */
+bp_status bp_tmpfile_commit(const char *tmp, const char *output, int overwrite, bp_ctx *ctx);
+/* Removes temporary files of earlier runs on 'output' (in its folder, or in
+ * 'dir' when not NULL) whose run is gone: their lock is free. */
+void bp_tmpfile_cleanup_stale(const char *output, const char *dir);
 
 /* ---- pyrun.c: the QGIS scripts (map.py, report.py) ------------------------ */
 
@@ -152,11 +190,12 @@ bp_status bp_pyrun_check(const char *gpkg, const char *out, int overwrite, bp_ct
 /* Runs the embedded script 'name' (after qgis_common.py) with python3 as
  * NAME.py GPKG TMP ARGS... (args NULL-terminated, may be NULL); TMP is a
  * hidden temporary name beside 'out' ending in 'ext', renamed to 'out' when
- * the script succeeds and removed otherwise.  BP_ERR_USAGE without QGIS,
+ * the script succeeds (replacing an existing 'out' only with overwrite) and
+ * removed otherwise.  BP_ERR_USAGE without QGIS,
  * BP_ERR_DATA for a GeoPackage the script cannot show, BP_ERR_IO when
  * writing failed; the message is the script's last line on stderr. */
 bp_status bp_pyrun(const char *name, const char *gpkg, const char *out, const char *ext, char *const *args,
-                   bp_ctx *ctx);
+                   int overwrite, bp_ctx *ctx);
 
 /* ---- qgis.c: QGIS styles and the QGIS project inside the GeoPackage ------- */
 
@@ -190,10 +229,13 @@ bp_status bp_qgis_write(GDALDatasetH ds, const bp_names *nm, const OGREnvelope *
 /* Converts the complete result GeoPackage 'gpkg' to format o->format: a
  * file format into tmp_out (the caller renames it into place), or the
  * database o->output in one transaction (tmp_out unused), refusing to
- * replace existing tables unless o->overwrite.  Returns BP_OK,
- * BP_ERR_USAGE (database cannot be opened, tables exist) or BP_ERR_IO; on
- * failure tmp_out may hold a partial file (the caller removes it) and the
- * database is unchanged. */
-bp_status bp_formats_write(const char *gpkg, const bp_write_opts *o, const char *tmp_out, bp_ctx *ctx);
+ * replace existing tables unless o->overwrite.  A file is read back before
+ * BP_OK: GDAL's writers do not all report a failed write.  'progress'
+ * returning FALSE stops it (BP_ERR_ABORTED).  Returns BP_OK, BP_ERR_USAGE
+ * (database cannot be opened, tables exist), BP_ERR_IO or BP_ERR_ABORTED;
+ * on failure tmp_out may hold a partial file (the caller removes it) and
+ * the database is unchanged. */
+bp_status bp_formats_write(const char *gpkg, const bp_write_opts *o, const char *tmp_out, GDALProgressFunc progress,
+                           void *pdata, bp_ctx *ctx);
 
 #endif /* BP_OUTPUT_H */

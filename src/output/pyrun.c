@@ -55,15 +55,31 @@ static void last_line(int fd, char *msg, size_t size)
     }
 }
 
+static bp_status run_script(const char *common, const char *body, const char *gpkg, const char *out,
+                            const char *tmp, char *const *args, int overwrite, bp_ctx *ctx);
+
 bp_status bp_pyrun(const char *name, const char *gpkg, const char *out, const char *ext, char *const *args,
-                   bp_ctx *ctx)
+                   int overwrite, bp_ctx *ctx)
 {
     const char *common = bp_embedded_script("qgis_common"), *body = bp_embedded_script(name);
     if (!common || !body) return bp_error(ctx, BP_ERR_NOMEM, "the %s script is not built in", name);
     char tmp[PATH_MAX];
-    bp_tmpfile_cleanup_stale(out); /* left by a killed run */
-    if (bp_tmpfile_name(out, NULL, ext, tmp, sizeof tmp) != 0)
+    bp_tmpfile_cleanup_stale(out, NULL); /* left by a killed run */
+    bp_tmpfile tf;
+    bp_status bst = bp_tmpfile_begin(&tf, out, NULL, ctx);
+    if (bst != BP_OK) return bst;
+    if (bp_tmpfile_path(&tf, ext, tmp, sizeof tmp) != 0) {
+        bp_tmpfile_end(&tf, ctx);
         return bp_error(ctx, BP_ERR_USAGE, "%s: path too long", out);
+    }
+    bst = run_script(common, body, gpkg, out, tmp, args, overwrite, ctx);
+    bp_tmpfile_end(&tf, ctx);
+    return bst;
+}
+
+static bp_status run_script(const char *common, const char *body, const char *gpkg, const char *out,
+                            const char *tmp, char *const *args, int overwrite, bp_ctx *ctx)
+{
     char *program = bp_strfmt("%s\n%s", common, body);
     if (!program) return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
     size_t nargs = 0;
@@ -77,7 +93,7 @@ bp_status bp_pyrun(const char *name, const char *gpkg, const char *out, const ch
     argv[1] = "-c";
     argv[2] = program;
     argv[3] = (char *)gpkg;
-    argv[4] = tmp;
+    argv[4] = (char *)tmp;
     for (size_t i = 0; i < nargs; i++) argv[5 + i] = args[i];
     int err[2];
     if (pipe(err) != 0) {
@@ -119,7 +135,7 @@ bp_status bp_pyrun(const char *name, const char *gpkg, const char *out, const ch
     else if (rc != 0)
         st = bp_error(ctx, BP_ERR_IO, "%s: %s", out, msg[0] ? msg : "rendering failed");
     else
-        st = bp_tmpfile_commit(tmp, out, ctx);
+        st = bp_tmpfile_commit(tmp, out, overwrite, ctx);
     if (st != BP_OK) bp_tmpfile_remove(tmp);
     return st;
 }

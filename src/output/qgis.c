@@ -60,14 +60,107 @@ static const char *qml_template(const char *name)
 
 /* ---- small XML helpers (CPL minixml works on sibling chains) ------------ */
 
-/* Serializes one node without its following siblings; CPLFree the result. */
+/* XML text of a CPL minixml tree.  Not CPLSerializeXMLTree: in GDAL 3.6 it
+ * crashes when its buffer cannot grow (out of memory). */
+typedef struct {
+    char *s;
+    size_t len, cap;
+    int failed;
+} xml_text;
+
+static void xml_put(xml_text *b, const char *t, size_t n)
+{
+    if (b->failed) return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->len + n + 1) cap *= 2;
+        char *ns = realloc(b->s, cap);
+        if (!ns) {
+            b->failed = 1;
+            return;
+        }
+        b->s = ns;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, t, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+static void xml_str(xml_text *b, const char *t)
+{
+    xml_put(b, t, strlen(t));
+}
+
+static void xml_escaped(xml_text *b, const char *t, int in_attribute)
+{
+    for (const char *p = t; *p; p++) {
+        const char *e = *p == '&' ? "&amp;" : *p == '<' ? "&lt;" : *p == '>' ? "&gt;"
+                      : in_attribute && *p == '"' ? "&quot;" : NULL;
+        if (e) xml_str(b, e);
+        else xml_put(b, p, 1);
+    }
+}
+
+static void xml_node(xml_text *b, const CPLXMLNode *n, int depth)
+{
+    if (!n->pszValue || depth > 500) {
+        b->failed = 1;
+        return;
+    }
+    switch (n->eType) {
+    case CXT_Text: xml_escaped(b, n->pszValue, 0); return;
+    case CXT_Comment: xml_str(b, "<!--"), xml_str(b, n->pszValue), xml_str(b, "-->"); return;
+    case CXT_Literal: xml_str(b, n->pszValue); return;
+    case CXT_Attribute: return; /* written with its element */
+    case CXT_Element: break;
+    }
+    xml_str(b, "<");
+    xml_str(b, n->pszValue);
+    int content = 0;
+    for (const CPLXMLNode *c = n->psChild; c; c = c->psNext) {
+        if (c->eType != CXT_Attribute) {
+            content = 1;
+            continue;
+        }
+        xml_str(b, " ");
+        xml_str(b, c->pszValue ? c->pszValue : "");
+        xml_str(b, "=\"");
+        if (c->psChild && c->psChild->pszValue) xml_escaped(b, c->psChild->pszValue, 1);
+        xml_str(b, "\"");
+    }
+    if (n->pszValue[0] == '?') {
+        xml_str(b, "?>\n");
+        return;
+    }
+    if (!content) {
+        xml_str(b, "/>\n");
+        return;
+    }
+    xml_str(b, ">");
+    for (const CPLXMLNode *c = n->psChild; c; c = c->psNext)
+        if (c->eType == CXT_Element) {
+            xml_str(b, "\n");
+            break;
+        }
+    for (const CPLXMLNode *c = n->psChild; c; c = c->psNext) xml_node(b, c, depth + 1);
+    xml_str(b, "</");
+    xml_str(b, n->pszValue);
+    xml_str(b, ">\n");
+}
+
+/* Serializes one node without its following siblings; free() the result.
+ * NULL when out of memory. */
 static char *serialize_one(CPLXMLNode *n)
 {
-    CPLXMLNode *next = n->psNext;
-    n->psNext = NULL;
-    char *s = CPLSerializeXMLTree(n);
-    n->psNext = next;
-    return s;
+    xml_text b = {0};
+    if (!n) return NULL;
+    xml_node(&b, n, 0);
+    if (b.failed) {
+        free(b.s);
+        return NULL;
+    }
+    return b.s;
 }
 
 static CPLXMLNode *clone_one(CPLXMLNode *n)

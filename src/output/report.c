@@ -17,5 +17,5 @@ bp_status bp_report_render(const char *gpkg, const char *pdf, const bp_report_op
     char top[16];
     snprintf(top, sizeof top, "%d", o.top);
     char *args[] = {top, NULL};
-    return bp_pyrun("report", gpkg, pdf, ".pdf", args, ctx);
+    return bp_pyrun("report", gpkg, pdf, ".pdf", args, o.overwrite, ctx);
 }

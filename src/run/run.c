@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <cpl_error.h>
@@ -90,12 +91,35 @@ static bp_status read_stage(pipeline *p, bp_ctx *ctx)
     const bp_options *o = &p->o;
     bp_status st = bp_result_set_categories(p->r, o->cat, o->ncat, o->radius_m, ctx);
     void *sp = scale(p, 0.0, 0.15);
+    bp_debug_begin("read candidates");
     if (st == BP_OK) st = bp_plots_read(&o->plots, &p->crs, &p->g, scaled_fn(p), sp, &p->plots, p->r, ctx);
     if (sp) GDALDestroyScaledProgress(sp);
     bp_debug_phase("candidates", &p->phase);
-    if (st == BP_OK) st = bp_gemeenten_read(&o->gemeenten, &p->crs, &p->g, p->r, &p->gm_geoms, &p->gml, ctx);
-    if (st == BP_OK) st = bp_targets_read(o->targets, p->r, ctx);
-    if (st == BP_OK) st = read_facilities(p, ctx);
+    if (st == BP_OK && p->plots.n) { /* distances are measured in the CRS: it must keep them true */
+        double x0, y0, x1, y1;
+        GEOSGeom_getXMin_r(p->g.h, p->plots.geom[0], &x0);
+        GEOSGeom_getYMin_r(p->g.h, p->plots.geom[0], &y0);
+        GEOSGeom_getXMax_r(p->g.h, p->plots.geom[0], &x1);
+        GEOSGeom_getYMax_r(p->g.h, p->plots.geom[0], &y1);
+        double k = bp_crs_scale_at(&p->crs, (x0 + x1) / 2, (y0 + y1) / 2);
+        if (fabs(k - 1.0) > 0.01)
+            bp_warn(ctx,
+                    "--crs %s: around the candidates its lengths are %.2f times the true distance; distances and "
+                    "areas will be wrong by that much: use a local projected CRS (EPSG:28992 in the Netherlands)",
+                    p->crs.target_name, k);
+    }
+    if (st == BP_OK && (st = interrupted(p, 0.15, ctx)) == BP_OK) {
+        bp_debug_begin("read gemeenten");
+        st = bp_gemeenten_read(&o->gemeenten, &p->crs, &p->g, p->r, &p->gm_geoms, &p->gml, ctx);
+    }
+    if (st == BP_OK && (st = interrupted(p, 0.16, ctx)) == BP_OK) {
+        bp_debug_begin("read targets");
+        st = bp_targets_read(o->targets, p->r, ctx);
+    }
+    if (st == BP_OK && (st = interrupted(p, 0.17, ctx)) == BP_OK) {
+        bp_debug_begin("read facilities");
+        st = read_facilities(p, ctx);
+    }
     bp_debug_phase("inputs", &p->phase);
     if (st == BP_OK) st = interrupted(p, o->use_network ? 0.3 : 0.2, ctx);
     return st;
@@ -109,6 +133,7 @@ static bp_status network_distances(pipeline *p, bp_ctx *ctx)
     bp_result *r = p->r;
     size_t *unatt = calloc(o->ncat ? o->ncat : 1, sizeof *unatt);
     if (!unatt) return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+    bp_debug_begin("network");
     bp_status st = bp_result_alloc_attach(r, ctx);
     bp_network_out out = {.plot_attach = r->attach, .fac_unattached = unatt,
                           .want_vertex_dist = o->network.walk_network != BP_WALK_NETWORK_NONE};
@@ -119,6 +144,7 @@ static bp_status network_distances(pipeline *p, bp_ctx *ctx)
         st = bp_network_distances(p->net, &no, &p->g, p->plots.geom, r->n, p->fac, o->ncat, r->dist,
                                   o->network.counts ? r->count : NULL, &out, ctx);
     if (sp) GDALDestroyScaledProgress(sp);
+    if (st == BP_OK) st = interrupted(p, 0.7, ctx);
     p->vertex_dist = out.vertex_dist;
     r->snap_tolerance_m = o->network.snap_tolerance_m;
     for (size_t c = 0; st == BP_OK && c < o->ncat; c++)
@@ -141,13 +167,16 @@ static bp_status network_distances(pipeline *p, bp_ctx *ctx)
 static bp_status distance_stage(pipeline *p, bp_ctx *ctx)
 {
     bp_result *r = p->r;
+    bp_debug_begin("gemeente");
     bp_status st = bp_gap_assign(r, p->gm_geoms, p->plots.geom, r->n, 0, &p->g, ctx);
+    if (st == BP_OK) st = interrupted(p, 0.2, ctx);
     if (st != BP_OK) return st;
     bp_gap_warn_missing(r, p->o.rank.profile, p->o.targets, ctx);
     bp_debug_phase("gemeente", &p->phase);
     int net = p->o.use_network;
     /* straight distances and counts; with counts over the network, none */
     if (!net || !p->o.network.counts) {
+        bp_debug_begin("distances");
         void *sp = net ? scale(p, 0.3, 0.45) : scale(p, 0.2, 0.7);
         st = bp_euclidean_distances(&p->o.euclidean, p->plots.geom, r->n, p->fac, r->ncat, r->dist, r->count,
                                     scaled_fn(p), sp, ctx);
@@ -157,8 +186,10 @@ static bp_status distance_stage(pipeline *p, bp_ctx *ctx)
     /* walking distances replace the straight ones; counts too when asked */
     if (st == BP_OK && p->o.use_network) st = network_distances(p, ctx);
     /* the filter needs the plots' attributes and geometry: now, while here */
-    if (st == BP_OK && p->o.filter) {
-        bp_filter_input fin = {.plots = &p->plots, .r = r, .so = &p->o.score};
+    if (st == BP_OK && p->o.filter && (st = interrupted(p, 0.7, ctx)) == BP_OK) {
+        bp_debug_begin("filter");
+        bp_filter_input fin = {.plots = &p->plots, .r = r, .so = &p->o.score, .progress = p->progress,
+                               .pdata = p->pdata};
         st = bp_filter_eval(p->o.filter, &fin, r, ctx);
     }
     return st;
@@ -275,6 +306,7 @@ static bp_status write_stage(pipeline *p, time_t started, int *again, bp_ctx *ct
         bp_layer_info(&p->fac[c], pfx, p->o.fac_source[c], &info);
     }
     bp_kv_add(&info, "input.targets.source", p->o.targets);
+    bp_debug_begin("scores");
     bp_info_result(&info, r);
     bp_info_warnings(&info, ctx);
     for (size_t k = 0; k < r->info.n; k++) /* what the stages recorded */
@@ -307,7 +339,7 @@ static void summarise(const pipeline *p, bp_summary *s)
     for (size_t c = 0; c < p->o.ncat; c++) {
         s->n_facilities += p->fac[c].n;
         s->n_repaired += p->fac[c].n_repaired;
-        s->n_skipped += p->fac[c].n_skipped;
+        s->n_skipped += p->fac[c].n_skipped + p->fac[c].n_degenerate;
     }
     for (size_t i = 0; i < r->ngm; i++) {
         int any = 0;
@@ -315,7 +347,7 @@ static void summarise(const pipeline *p, bp_summary *s)
         s->n_gemeenten += any;
     }
     s->n_repaired += p->plots.n_repaired + p->gml.n_repaired;
-    s->n_skipped += p->plots.n_skipped + p->gml.n_skipped;
+    s->n_skipped += p->plots.n_skipped + p->gml.n_skipped + p->plots.n_degenerate + p->gml.n_degenerate;
 }
 
 static void pipeline_clear(pipeline *p)
@@ -340,12 +372,66 @@ static void pipeline_clear(pipeline *p)
  * The handler stack is per thread. */
 static void CPL_STDCALL route_cpl(CPLErr cls, CPLErrorNum num, const char *msg)
 {
+    bp_ctx *ctx = CPLGetErrorHandlerUserData();
     if (cls == CE_Warning) {
-        bp_ctx *ctx = CPLGetErrorHandlerUserData();
         if (ctx && bp_ctx_warning_count(ctx) < 1000) bp_warn(ctx, "GDAL: %s", msg);
     } else if (cls == CE_Debug) {
         CPLDefaultErrorHandler(cls, num, msg);
+    } else if (cls == CE_Fatal) {
+        /* GDAL aborts after this (e.g. CPLMalloc out of memory): remove
+           the temporary files and let the application report it */
+        bp_ctx_fatal(ctx, msg);
     }
+}
+
+/* Before any work: the output is none of the inputs, and the candidates
+ * layer's field names are distinct and fit the format. */
+static bp_status check_inputs(pipeline *p, bp_ctx *ctx)
+{
+    const bp_options *o = &p->o;
+    size_t n = 4 + o->ncat, k = 0;
+    const char **src = calloc(n, sizeof *src), **what = calloc(n, sizeof *what);
+    if (!src || !what) {
+        free(src);
+        free(what);
+        return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+    }
+    src[k] = o->plots.source, what[k++] = "candidates";
+    src[k] = o->gemeenten.source, what[k++] = "gemeenten";
+    src[k] = o->targets, what[k++] = "targets";
+    if (o->use_network || o->any_osm) src[k] = o->network.source, what[k++] = "network";
+    for (size_t c = 0; c < o->ncat; c++)
+        if (!o->osm_tags[c]) src[k] = o->fac_source[c], what[k++] = o->cat[c];
+    bp_status st = bp_write_check_inputs(o->write.output, src, what, k, ctx);
+    /* a named pipe or a device would block reading (and Ctrl-C with it) */
+    for (size_t i = 0; st == BP_OK && i < k; i++) {
+        struct stat sb;
+        char path[4096];
+        snprintf(path, sizeof path, "%.*s", (int)strcspn(src[i], "|"), src[i]);
+        if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode))
+            st = bp_error(ctx, BP_ERR_USAGE, "%s: not a regular file (a pipe or device); give %s as a file", path,
+                          what[i]);
+    }
+    free(src);
+    free(what);
+    if (st != BP_OK) return st;
+    GDALAllRegister();
+    bp_source s;
+    GDALDatasetH ds = NULL;
+    OGRLayerH lyr = NULL;
+    if ((st = bp_source_parse(o->plots.source, &s, ctx)) != BP_OK) return st;
+    st = bp_source_open(&s, &ds, &lyr, ctx);
+    bp_source_clear(&s);
+    bp_layerdefs *defs = st == BP_OK ? bp_layerdefs_load(ctx) : NULL;
+    if (st == BP_OK && !defs) st = bp_ctx_status(ctx);
+    if (st == BP_OK) {
+        bp_names nm = {o->rank.profile, o->ncat, o->cat, o->radius_m, defs};
+        st = bp_write_check_names(&o->write, &nm, OGR_L_GetLayerDefn(lyr), ctx);
+        if (st != BP_OK) bp_error_prefix(ctx, "%s", o->plots.source);
+    }
+    bp_layerdefs_free(defs);
+    if (ds) GDALClose(ds);
+    return st;
 }
 
 static bp_status run(pipeline *p, bp_summary *summary, bp_ctx *ctx)
@@ -354,9 +440,13 @@ static bp_status run(pipeline *p, bp_summary *summary, bp_ctx *ctx)
     bp_status st = bp_config_validate(p->cfg, ctx);
     if (st == BP_OK) st = bp_options_make(p->cfg, &p->o, ctx);
     if (st == BP_OK) st = bp_write_check(&p->o.write, ctx);
+    if (st == BP_OK) st = check_inputs(p, ctx);
     if (st != BP_OK) return st;
-    if (p->o.write.format != BP_FMT_POSTGRESQL) bp_tmpfile_cleanup_stale(p->o.write.output);
-    GDALAllRegister();
+    if (p->o.write.format != BP_FMT_POSTGRESQL) bp_tmpfile_cleanup_stale(p->o.write.output, NULL);
+    else {
+        const char *td = getenv("TMPDIR");
+        bp_tmpfile_cleanup_stale("bodnaarplot-pg", td && *td ? td : "/tmp");
+    }
     p->fac = calloc(p->o.ncat ? p->o.ncat : 1, sizeof *p->fac);
     p->r = bp_result_new();
     if (!p->fac || !p->r) return bp_error(ctx, BP_ERR_NOMEM, "out of memory");

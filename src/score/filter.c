@@ -6,7 +6,8 @@
  * The filter comes from project files that travel between organisations,
  * so it runs read-only: an authorizer allows only reading and calling
  * functions, and refuses every function that touches files or extensions;
- * a progress handler stops runaway queries.
+ * a progress handler (bp_sql_guard) stops runaway queries, and stops at
+ * Ctrl-C between two heavy calls.
  */
 #include "score/score.h"
 
@@ -73,18 +74,6 @@ static int authorizer(void *ud, int action, const char *a1, const char *a2, cons
                  "only reading is allowed in a filter (action %d%s%s)", action, a1 ? " on " : "", a1 ? a1 : "");
         return SQLITE_DENY;
     }
-}
-
-/* VM steps taken, and the most allowed. */
-typedef struct {
-    long long steps, max;
-} budget;
-
-static int progress_stop(void *ud)
-{
-    budget *b = ud;
-    b->steps += 10000;
-    return b->steps > b->max;
 }
 
 /* Appends an SQL identifier, quoted. */
@@ -282,7 +271,7 @@ static bp_status check_one_expression(sqlite3 *db, const char *filter, const aut
 }
 
 /* Runs the filter; pass[i] = 1 for the plots it selects. */
-static bp_status run_select(sqlite3 *db, const char *filter, const auth_state *auth, const budget *steps,
+static bp_status run_select(sqlite3 *db, const char *filter, const auth_state *auth, const bp_sql_guard *rs,
                             unsigned char *pass, size_t n, bp_ctx *ctx)
 {
     char *sql = bp_strfmt("SELECT rowid FROM candidates WHERE (%s)", filter);
@@ -308,11 +297,12 @@ static bp_status run_select(sqlite3 *db, const char *filter, const auth_state *a
         if (rowid >= 1 && (size_t)rowid <= n) pass[rowid - 1] = 1;
     }
     sqlite3_finalize(sel);
+    if (rs->stopped) return bp_error(ctx, BP_ERR_ABORTED, "interrupted");
     if (rc == SQLITE_DONE && auth->denied[0]) /* refused inside a function: say so */
         return bp_error(ctx, BP_ERR_USAGE, "candidates.filter '%s': %s", filter, auth->denied);
     if (rc != SQLITE_DONE)
         return bp_error(ctx, BP_ERR_USAGE, "candidates.filter '%s': %s", filter,
-                        steps->steps > steps->max ? "stopped: the filter takes too long"
+                        bp_sql_guard_exhausted(rs) ? "stopped: the filter takes too long"
                         : auth->denied[0]         ? auth->denied
                                                   : sqlite3_errmsg(db));
     return BP_OK;
@@ -342,14 +332,15 @@ bp_status bp_filter_eval(const char *filter, const bp_filter_input *in, bp_resul
        this connection (also those SpatiaLite functions make internally), and
        the authorizer refuses everything but reading and harmless functions */
     auth_state auth = {""};
-    budget steps = {0, in->max_steps > 0 ? in->max_steps : FILTER_MAX_STEPS};
+    bp_sql_guard rs;
+    bp_sql_guard_init(&rs, in->max_steps > 0 ? in->max_steps : FILTER_MAX_STEPS, in->progress, in->pdata, 0.7);
     if (st == BP_OK) {
         sqlite3_exec(db, "PRAGMA query_only = 1", NULL, NULL, NULL);
         sqlite3_set_authorizer(db, authorizer, &auth);
-        sqlite3_progress_handler(db, 10000, progress_stop, &steps);
+        sqlite3_progress_handler(db, BP_SQL_GUARD_EVERY, bp_sql_guard_step, &rs);
         st = check_one_expression(db, filter, &auth, ctx);
     }
-    if (st == BP_OK) st = run_select(db, filter, &auth, &steps, pass, pl->n, ctx);
+    if (st == BP_OK) st = run_select(db, filter, &auth, &rs, pass, pl->n, ctx);
     if (st == BP_OK)
         for (size_t i = 0; i < pl->n; i++) {
             if (pass[i]) r->flags[i] &= (unsigned char)~BP_PLOT_FILTER_FAIL;

@@ -54,6 +54,8 @@ typedef struct {
     const bp_score_opts *so;   /* for capacity_homes */
     long long max_steps;       /* SQLite VM steps before the filter is stopped;
                                    0: the default, 2e9 (seconds of CPU) */
+    GDALProgressFunc progress; /* asked while the filter runs: FALSE stops it */
+    void *pdata;
 } bp_filter_input;
 
 /* Evaluates the user's SQL filter (an SQLite/SpatiaLite WHERE expression)

@@ -51,7 +51,7 @@ static GDALDatasetH convert(bp_format format, const char *name)
     snprintf(out, sizeof out, "%s/%s", dir, name);
     bp_write_opts o = {out, format, 0, crs.target};
     bp_ctx *ctx = bp_ctx_new();
-    if (bp_formats_write(gpkg, &o, out, ctx) != BP_OK) fail_msg("%s: %s", name, bp_ctx_errmsg(ctx));
+    if (bp_formats_write(gpkg, &o, out, NULL, NULL, ctx) != BP_OK) fail_msg("%s: %s", name, bp_ctx_errmsg(ctx));
     bp_ctx_free(ctx);
     GDALDatasetH ds = GDALOpenEx(out, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
     assert_non_null(ds);
@@ -168,17 +168,17 @@ static void errors(void **state)
     char out[800];
     snprintf(out, sizeof out, "%s/x.gpkg", dir);
     bp_write_opts o = {out, BP_FMT_GPKG, 0, crs.target};
-    unit_expect_error(ctx, bp_formats_write(gpkg, &o, out, ctx), BP_ERR_USAGE, "x.gpkg: no conversion to format GPKG");
+    unit_expect_error(ctx, bp_formats_write(gpkg, &o, out, NULL, NULL, ctx), BP_ERR_USAGE, "x.gpkg: no conversion to format GPKG");
     bp_ctx_clear(ctx);
     o.format = BP_FMT_CSV;
     char missing[800];
     snprintf(missing, sizeof missing, "%s/weg.gpkg", dir);
     CPLPushErrorHandler(CPLQuietErrorHandler);
-    unit_expect_error(ctx, bp_formats_write(missing, &o, out, ctx), BP_ERR_IO, "x.gpkg: cannot reopen the result");
+    unit_expect_error(ctx, bp_formats_write(missing, &o, out, NULL, NULL, ctx), BP_ERR_IO, "x.gpkg: cannot reopen the result");
     bp_ctx_clear(ctx);
     /* a database that is not there */
     bp_write_opts pg = {"PG:host=/nonexistent/socket dbname=bodnaarplot_unit", BP_FMT_POSTGRESQL, 0, crs.target};
-    unit_expect_error(ctx, bp_formats_write(gpkg, &pg, NULL, ctx), BP_ERR_USAGE,
+    unit_expect_error(ctx, bp_formats_write(gpkg, &pg, NULL, NULL, NULL, ctx), BP_ERR_USAGE,
                       "PG:host=/nonexistent/socket dbname=bodnaarplot_unit: cannot open the database");
     CPLPopErrorHandler();
     assert_int_equal(unit_count_files(dir), 4); /* result.gpkg and the three conversions */

@@ -17,11 +17,11 @@ static void checks_first(void **state)
         char want[128];
         snprintf(want, sizeof want, "map size %dx%d: width and height must be 200 to 10000 pixels", sizes[i][0],
                  sizes[i][1]);
-        unit_expect_error(ctx, bp_map_render(gpkg, png, sizes[i][0], sizes[i][1], ctx), BP_ERR_USAGE, want);
+        unit_expect_error(ctx, bp_map_render(gpkg, png, sizes[i][0], sizes[i][1], 0, ctx), BP_ERR_USAGE, want);
         bp_ctx_free(ctx);
     }
     bp_ctx *ctx = bp_ctx_new();
-    unit_expect_error(ctx, bp_map_render(gpkg, png, 200, 10000, ctx), BP_ERR_USAGE, "weg.gpkg: No such file or directory");
+    unit_expect_error(ctx, bp_map_render(gpkg, png, 200, 10000, 0, ctx), BP_ERR_USAGE, "weg.gpkg: No such file or directory");
     assert_int_equal(unit_count_files(dir), 0); /* no image, no temporary file */
     bp_ctx_free(ctx);
     unit_rmdir(dir);

@@ -24,8 +24,27 @@ static void parse_counts(void **state)
     assert_float_equal(v, 12, 0);
     assert_int_equal(bp_targets_parse_count(" 7 ", &v, &sentinel), 0);
     assert_float_equal(v, 7, 0);
-    assert_int_equal(bp_targets_parse_count("12,5", &v, &sentinel), 0); /* decimal comma */
-    assert_float_equal(v, 12.5, 0);
+    /* homes are whole: a fraction is refused, thousands separators read
+       (issue 10: '1.234' from Dutch Excel was read as 1.234 homes) */
+    assert_int_equal(bp_targets_parse_count("12,5", &v, &sentinel), BP_COUNT_FRACTION);
+    assert_int_equal(bp_targets_parse_count("1.5", &v, &sentinel), BP_COUNT_FRACTION);
+    assert_int_equal(bp_targets_parse_count("12,0", &v, &sentinel), 0);
+    assert_float_equal(v, 12, 0);
+    assert_int_equal(bp_targets_parse_count("1.234", &v, &sentinel), 0);
+    assert_float_equal(v, 1234, 0);
+    assert_int_equal(bp_targets_parse_count("1,234", &v, &sentinel), 0);
+    assert_float_equal(v, 1234, 0);
+    assert_int_equal(bp_targets_parse_count("12.345.678", &v, &sentinel), 0);
+    assert_float_equal(v, 12345678, 0);
+    assert_int_equal(bp_targets_parse_count("1.234,0", &v, &sentinel), 0);
+    assert_float_equal(v, 1234, 0);
+    assert_int_equal(bp_targets_parse_count("1.234,5", &v, &sentinel), BP_COUNT_FRACTION);
+    assert_int_equal(bp_targets_parse_count("1.23.4", &v, &sentinel), BP_COUNT_NOT_A_NUMBER);
+    assert_int_equal(bp_targets_parse_count("0x10", &v, &sentinel), BP_COUNT_NOT_A_NUMBER);
+    assert_int_equal(bp_targets_parse_count("1e3", &v, &sentinel), BP_COUNT_NOT_A_NUMBER);
+    assert_int_equal(bp_targets_parse_count("1e308", &v, &sentinel), BP_COUNT_NOT_A_NUMBER);
+    assert_int_equal(bp_targets_parse_count("2000000000", &v, &sentinel), BP_COUNT_TOO_LARGE);
+    assert_int_equal(bp_targets_parse_count("99999999999999999999", &v, &sentinel), BP_COUNT_TOO_LARGE);
     assert_int_equal(bp_targets_parse_count("0", &v, &sentinel), 0);
     assert_int_equal(bp_targets_parse_count("", &v, &sentinel), 1);
     assert_int_equal(sentinel, 0);

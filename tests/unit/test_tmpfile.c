@@ -34,24 +34,33 @@ static int exists(const char *path)
 static void names(void **state)
 {
     (void)state;
-    char buf[512], want[512];
+    char buf[1200], want[1200], out[600];
     long pid = (long)getpid(), tid = (long)gettid();
-    assert_int_equal(bp_tmpfile_name("uit/kandidaten.gpkg", NULL, ".gpkg", buf, sizeof buf), 0);
-    snprintf(want, sizeof want, "uit/.kandidaten.gpkg.bodnaarplot-tmp-%ld-%ld.gpkg", pid, tid);
+    bp_ctx *ctx = bp_ctx_new();
+    bp_tmpfile t;
+    snprintf(out, sizeof out, "%s/kandidaten.gpkg", dir);
+    assert_int_equal(bp_tmpfile_begin(&t, out, NULL, ctx), BP_OK);
+    assert_int_equal(bp_tmpfile_path(&t, ".gpkg", buf, sizeof buf), 0);
+    snprintf(want, sizeof want, "%s/.kandidaten.gpkg.bodnaarplot-tmp-%ld-%ld.gpkg", dir, pid, tid);
     assert_string_equal(buf, want);
-    /* no folder: the current one */
-    assert_int_equal(bp_tmpfile_name("k.csv", NULL, ".csv", buf, sizeof buf), 0);
-    snprintf(want, sizeof want, "./.k.csv.bodnaarplot-tmp-%ld-%ld.csv", pid, tid);
-    assert_string_equal(buf, want);
-    /* another folder (a database output's GeoPackage goes to the temp folder) */
-    assert_int_equal(bp_tmpfile_name("bodnaarplot-pg", "/var/tmp", ".gpkg", buf, sizeof buf), 0);
-    snprintf(want, sizeof want, "/var/tmp/.bodnaarplot-pg.bodnaarplot-tmp-%ld-%ld.gpkg", pid, tid);
-    assert_string_equal(buf, want);
-    assert_int_equal(bp_tmpfile_name("a/b/c", NULL, NULL, buf, sizeof buf), 0);
-    snprintf(want, sizeof want, "a/b/.c.bodnaarplot-tmp-%ld-%ld", pid, tid);
-    assert_string_equal(buf, want);
+    /* the lock file exists while the run writes, and goes with it */
+    snprintf(want, sizeof want, "%s/.kandidaten.gpkg.bodnaarplot-tmp-%ld-%ld.lock", dir, pid, tid);
+    assert_true(exists(want));
     /* too long for the buffer */
-    assert_int_equal(bp_tmpfile_name("uit/kandidaten.gpkg", NULL, ".gpkg", buf, 20), -1);
+    assert_int_equal(bp_tmpfile_path(&t, ".gpkg", buf, 20), -1);
+    bp_tmpfile_end(&t, ctx);
+    assert_false(exists(want));
+    assert_int_equal(unit_count_files(dir), 0);
+    /* another folder (a database output's GeoPackage goes to the temp folder) */
+    assert_int_equal(bp_tmpfile_begin(&t, "bodnaarplot-pg", dir, ctx), BP_OK);
+    assert_int_equal(bp_tmpfile_path(&t, ".gpkg", buf, sizeof buf), 0);
+    snprintf(want, sizeof want, "%s/.bodnaarplot-pg.bodnaarplot-tmp-%ld-%ld.gpkg", dir, pid, tid);
+    assert_string_equal(buf, want);
+    bp_tmpfile_end(&t, ctx);
+    /* a folder that cannot be written */
+    snprintf(out, sizeof out, "%s/weg/kandidaten.gpkg", dir);
+    unit_expect_error(ctx, bp_tmpfile_begin(&t, out, NULL, ctx), BP_ERR_IO, "cannot create a temporary file in folder");
+    bp_ctx_free(ctx);
 }
 
 static void remove_and_commit(void **state)
@@ -76,7 +85,11 @@ static void remove_and_commit(void **state)
     bp_ctx *ctx = bp_ctx_new();
     unit_put(out, "old");
     unit_put(tmp, "new result");
-    assert_int_equal(bp_tmpfile_commit(tmp, out, ctx), BP_OK);
+    /* without overwrite an existing output is kept */
+    unit_expect_error(ctx, bp_tmpfile_commit(tmp, out, 0, ctx), BP_ERR_USAGE, "out.gpkg: exists");
+    bp_ctx_clear(ctx);
+    assert_true(exists(tmp));
+    assert_int_equal(bp_tmpfile_commit(tmp, out, 1, ctx), BP_OK);
     assert_false(exists(tmp));
     VSILFILE *f = VSIFOpenL(out, "rb");
     char text[32] = "";
@@ -84,12 +97,12 @@ static void remove_and_commit(void **state)
     VSIFCloseL(f);
     assert_string_equal(text, "new result");
     /* nothing to commit */
-    unit_expect_error(ctx, bp_tmpfile_commit(tmp, out, ctx), BP_ERR_IO, "out.gpkg: cannot flush to disk: No such file");
+    unit_expect_error(ctx, bp_tmpfile_commit(tmp, out, 1, ctx), BP_ERR_IO, "out.gpkg: cannot flush to disk: No such file");
     bp_ctx_clear(ctx);
     /* no folder to move it into: the temporary file stays for the caller */
     unit_put(tmp, "x");
     snprintf(out, sizeof out, "%s/weg/out.gpkg", dir);
-    unit_expect_error(ctx, bp_tmpfile_commit(tmp, out, ctx), BP_ERR_IO, "weg/out.gpkg: cannot move the result into place: ");
+    unit_expect_error(ctx, bp_tmpfile_commit(tmp, out, 1, ctx), BP_ERR_IO, "weg/out.gpkg: cannot move the result into place: ");
     assert_true(exists(tmp));
     unlink(tmp);
     snprintf(out, sizeof out, "%s/out.gpkg", dir);
@@ -120,15 +133,19 @@ static void cleanup_stale(void **state)
     } files[] = {
         {"", 0}, /* a dead run's file and its journal */
         {"", 0},
-        {"", 1}, /* this process's: alive */
-        {"", 1}, /* process 1's: alive, not ours to touch */
+        {"", 1}, /* a live run's: its lock is held */
+        {"", 0}, /* a run whose lock file is gone */
         {"", 1}, /* a dead run's, but on another output */
         {"kandidaten.gpkg", 1},
         {"", 0}, /* no process id at all */
     };
     snprintf(files[0].name, sizeof files[0].name, ".kandidaten.gpkg.bodnaarplot-tmp-%ld-%ld.gpkg", (long)dead, (long)dead);
     snprintf(files[1].name, sizeof files[1].name, "%.180s-journal", files[0].name);
-    snprintf(files[2].name, sizeof files[2].name, ".kandidaten.gpkg.bodnaarplot-tmp-%ld-9.gpkg", (long)getpid());
+    bp_ctx *ctx = bp_ctx_new();
+    bp_tmpfile live;
+    assert_int_equal(bp_tmpfile_begin(&live, out, NULL, ctx), BP_OK);
+    snprintf(files[2].name, sizeof files[2].name, ".kandidaten.gpkg.bodnaarplot-tmp-%ld-%ld.gpkg", (long)getpid(),
+             (long)gettid());
     snprintf(files[3].name, sizeof files[3].name, ".kandidaten.gpkg.bodnaarplot-tmp-1-1.gpkg");
     snprintf(files[4].name, sizeof files[4].name, ".ander.gpkg.bodnaarplot-tmp-%ld-1.gpkg", (long)dead);
     snprintf(files[6].name, sizeof files[6].name, ".kandidaten.gpkg.bodnaarplot-tmp-x.gpkg");
@@ -137,15 +154,17 @@ static void cleanup_stale(void **state)
         snprintf(path, sizeof path, "%s/%s", dir, files[i].name);
         unit_put(path, "x");
     }
-    bp_tmpfile_cleanup_stale(out);
+    bp_tmpfile_cleanup_stale(out, NULL);
     for (size_t i = 0; i < n; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, files[i].name);
         if (exists(path) != files[i].stays) fail_msg("%s: %s", files[i].name, files[i].stays ? "removed" : "left");
         unlink(path);
     }
+    bp_tmpfile_end(&live, ctx);
+    bp_ctx_free(ctx);
     /* a folder that is not there: nothing to do */
     snprintf(out, sizeof out, "%s/weg/kandidaten.gpkg", dir);
-    bp_tmpfile_cleanup_stale(out);
+    bp_tmpfile_cleanup_stale(out, NULL);
 }
 
 int main(void)
