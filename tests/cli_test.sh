@@ -391,8 +391,16 @@ ogr2ogr -f GPKG "$work/shifted.gpkg" "$EX/kavels.gpkg" -nln kavels -dialect sqli
     "SELECT kavel_id, naam, eigendom, huidig_gebruik, beschikbaar_vanaf,
             CASE WHEN kavel_id = 'ZWO-0002' THEN ST_Translate(geom, 0, 100000, 0) ELSE geom END AS geom
      FROM kavels" 2>/dev/null
-check plot_outside_gemeenten 1 "candidate plot ZWO-0002 lies outside every gemeente polygon" \
-    -- "${base[@]}" --candidates "$work/shifted.gpkg" -o @OUT@
+check plot_outside_gemeenten_warns 0 \
+    "shifted\.gpkg, layer kavels: 1 of 400 candidate plots lie outside every gemeente polygon \(ZWO-0002\): no gemeente, gap unknown" \
+    -- "${loud[@]}" --candidates "$work/shifted.gpkg" -o @OUT@
+row=$(sql "$CHECK_OUT" "SELECT coalesce(gemeente_code, 'NULL') || '|' || reason FROM candidates WHERE plot_id = 'ZWO-0002'")
+assert plot_outside_gemeenten_no_gemeente "ZWO-0002: $row" \
+    test "$row" != "${row#NULL|}" -a "$row" != "${row%lies outside every gemeente: gap unknown*}"
+n=$(grep -c "outside every gemeente" "$work/last.err")
+assert plot_outside_gemeenten_warned_once "$n warnings" test "$n" = 1
+check plot_outside_gemeenten_error 1 "candidate plot ZWO-0002 lies outside every gemeente polygon" \
+    -- "${base[@]}" --candidates "$work/shifted.gpkg" --outside-gemeenten error -o @OUT@
 
 cp "$EX/kavels.gpkg" "$work/null_id.gpkg"
 ogrinfo -q "$work/null_id.gpkg" -sql "UPDATE kavels SET kavel_id = NULL WHERE kavel_id = 'ZWO-0007'" >/dev/null 2>&1

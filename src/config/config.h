@@ -40,6 +40,7 @@ struct bp_config {
     /* inputs */
     char *candidates, *id_field, *candidates_where, *filter;
     char *gemeenten, *code_field, *name_field;
+    int gemeenten_outside;        /* gemeenten.outside: 0 warn, 1 error */
     char *targets;
     bp_category *cats;
     size_t ncats;

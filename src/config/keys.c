@@ -163,6 +163,8 @@ static const keydef keys[] = {
      "Inputs", "gemeente code field", OFF(code_field), NULL, 0},
     {"gemeenten.name_field", "--gemeente-name-field", NULL, "FIELD", K_STRING, 0, 0, NULL, "gemeentenaam", SC,
      "Inputs", "gemeente name field", OFF(name_field), NULL, 0},
+    {"gemeenten.outside", "--outside-gemeenten", NULL, "WHAT", K_CHOICE, 0, 0, "warn|error", "warn", SC, "Inputs",
+     "plots outside every gemeente: warn (no gemeente, gap unknown) or error", OFF(gemeenten_outside), NULL, 0},
     {"targets.source", "--targets", NULL, "CSV", K_PATH, 0, 0, NULL, NULL, SC, "Inputs",
      "woondeal targets: gemeente_code, woningtype, opgave, plannen, gerealiseerd (, or ;)", OFF(targets), NULL, 0},
     {"assume_crs", "--assume-crs", NULL, "CRS", K_STRING, 0, 0, NULL, NULL, SC, "Inputs",

@@ -122,7 +122,7 @@ static bp_status network_distances(pipeline *p, bp_ctx *ctx)
 static bp_status distance_stage(pipeline *p, bp_ctx *ctx)
 {
     bp_result *r = p->r;
-    bp_status st = bp_gap_assign(r, p->gm_geoms, p->plots.geom, r->n, 0, &p->g, ctx);
+    bp_status st = bp_gap_assign(&p->o.assign, r, p->gm_geoms, p->plots.geom, r->n, p->plots.what, &p->g, ctx);
     if (st != BP_OK) return st;
     bp_gap_warn_missing(r, p->o.rank.profile, p->o.targets, ctx);
     bp_debug_phase("gemeente", &p->phase);

@@ -24,6 +24,7 @@
 typedef struct {
     bp_plots_opts plots;
     bp_gemeenten_opts gemeenten;
+    bp_gap_assign_opts assign;
     const char *targets;
     const char *crs, *assume_crs;
     /* facility categories, in configuration order */
