@@ -329,6 +329,17 @@ for lib in bodnaarplot GDAL GEOS PROJ SpatiaLite; do
     assert "version_$lib" "no '$lib VERSION' line in: $(tr '\n' ' ' <"$work/last.out")" \
         grep -Eq "^$lib [0-9]" "$work/last.out"
 done
+# progress: nothing on a pipe; on a terminal the phase, percent and time left
+bp "${loud[@]}" -o "$work/progress.gpkg"
+assert progress_quiet_on_a_pipe "stdout: $(head -c 300 "$work/last.out")" \
+    test "$(grep -vc '^bodnaarplot: wrote ' "$work/last.out")" = 0 -a "$(grep -c '%' "$work/last.err")" = 0
+if command -v script >/dev/null; then
+    cmd=$(printf ' %q' "$BIN" "${loud[@]}" -o "$work/progress.gpkg" --overwrite)
+    TERM=dumb timeout "$TIMEOUT" script -qec "$cmd" /dev/null >"$work/tty.out" 2>&1
+    assert progress_on_a_terminal "$(tr '\r' '\n' <"$work/tty.out" | head -c 300)" \
+        grep -q 'distances .*%.*writing .* 100%' <(tr '\r\n' '  ' <"$work/tty.out")
+fi
+
 check help 0 '' -- --help
 check score_help 0 '' -- score --help
 assert score_help_lists_flags "score --help: $(head -c 200 "$work/last.out")" \

@@ -33,20 +33,36 @@ typedef struct {
     struct timespec phase;
 } pipeline;
 
-/* A GDAL scaled progress for a stage: [lo, hi] of the run's progress. */
-static void *scale(pipeline *p, double lo, double hi)
+/* The progress of one phase: [lo, hi] of the run's progress, reported to
+ * the caller with the phase's name as the message.  On the stack of the
+ * stage that reports it. */
+typedef struct {
+    pipeline *p;
+    double lo, hi;
+    const char *name;
+} phase;
+
+static int CPL_STDCALL phase_progress(double done, const char *msg, void *ud)
 {
-    return p->progress ? GDALCreateScaledProgress(lo, hi, p->progress, p->pdata) : NULL;
+    (void)msg;
+    const phase *ph = ud;
+    done = done < 0 ? 0 : done > 1 ? 1 : done;
+    return ph->p->progress(ph->lo + done * (ph->hi - ph->lo), ph->name, ph->p->pdata);
+}
+
+static phase scale(pipeline *p, double lo, double hi, const char *name)
+{
+    return (phase){p, lo, hi, name};
 }
 
 static GDALProgressFunc scaled_fn(pipeline *p)
 {
-    return p->progress ? GDALScaledProgress : NULL;
+    return p->progress ? phase_progress : NULL;
 }
 
-static bp_status interrupted(pipeline *p, double done, bp_ctx *ctx)
+static bp_status interrupted(pipeline *p, double done, const char *name, bp_ctx *ctx)
 {
-    if (p->progress && !p->progress(done, NULL, p->pdata)) return bp_error(ctx, BP_ERR_ABORTED, "interrupted");
+    if (p->progress && !p->progress(done, name, p->pdata)) return bp_error(ctx, BP_ERR_ABORTED, "interrupted");
     return BP_OK;
 }
 
@@ -76,15 +92,14 @@ static bp_status read_stage(pipeline *p, bp_ctx *ctx)
 {
     const bp_options *o = &p->o;
     bp_status st = bp_result_set_categories(p->r, o->cat, o->ncat, o->radius_m, ctx);
-    void *sp = scale(p, 0.0, 0.15);
-    if (st == BP_OK) st = bp_plots_read(&o->plots, &p->crs, &p->g, scaled_fn(p), sp, &p->plots, p->r, ctx);
-    if (sp) GDALDestroyScaledProgress(sp);
+    phase sp = scale(p, 0.0, 0.1, "reading plots");
+    if (st == BP_OK) st = bp_plots_read(&o->plots, &p->crs, &p->g, scaled_fn(p), &sp, &p->plots, p->r, ctx);
     bp_debug_phase("candidates", &p->phase);
     if (st == BP_OK) st = bp_gemeenten_read(&o->gemeenten, &p->crs, &p->g, p->r, &p->gm_geoms, &p->gml, ctx);
     if (st == BP_OK) st = bp_targets_read(o->targets, p->r, ctx);
     if (st == BP_OK) st = read_facilities(p, ctx);
     bp_debug_phase("inputs", &p->phase);
-    if (st == BP_OK) st = interrupted(p, 0.2, ctx);
+    if (st == BP_OK) st = interrupted(p, 0.11, "reading inputs", ctx);
     return st;
 }
 
@@ -122,16 +137,18 @@ static bp_status network_distances(pipeline *p, bp_ctx *ctx)
 static bp_status distance_stage(pipeline *p, bp_ctx *ctx)
 {
     bp_result *r = p->r;
-    bp_status st = bp_gap_assign(&p->o.assign, r, p->gm_geoms, p->plots.geom, r->n, p->plots.what, &p->g, ctx);
+    bp_status st = interrupted(p, 0.11, "gemeenten", ctx);
+    if (st != BP_OK) return st;
+    st = bp_gap_assign(&p->o.assign, r, p->gm_geoms, p->plots.geom, r->n, p->plots.what, &p->g, ctx);
     if (st != BP_OK) return st;
     bp_gap_warn_missing(r, p->o.rank.profile, p->o.targets, ctx);
     bp_debug_phase("gemeente", &p->phase);
-    void *sp = scale(p, 0.2, 0.7);
+    phase sp = scale(p, 0.12, 0.45, "distances");
     st = bp_euclidean_distances(&p->o.euclidean, p->plots.geom, r->n, p->fac, r->ncat, r->dist, r->count, scaled_fn(p),
-                                sp, ctx);
-    if (sp) GDALDestroyScaledProgress(sp);
+                                &sp, ctx);
     bp_debug_phase("distances", &p->phase);
     /* walking distances replace the straight ones; counts stay straight */
+    if (st == BP_OK && p->o.use_network) st = interrupted(p, 0.45, "walking distances", ctx);
     if (st == BP_OK && p->o.use_network) st = network_distances(p, ctx);
     /* the filter needs the plots' attributes and geometry: now, while here */
     if (st == BP_OK && p->o.filter) {
@@ -179,9 +196,8 @@ static bp_status write_stage(pipeline *p, time_t started, bp_ctx *ctx)
     bp_write_input in = {r, &pr, p->fac, p->o.fac_source, p->net, p->vertex_dist};
     bp_write_opts wo = p->o.write;
     wo.srs = p->crs.target;
-    void *sp = scale(p, 0.7, 1.0);
-    if (st == BP_OK) st = bp_write(&in, &wo, scaled_fn(p), sp, ctx);
-    if (sp) GDALDestroyScaledProgress(sp);
+    phase sp = scale(p, 0.45, 1.0, "writing");
+    if (st == BP_OK) st = bp_write(&in, &wo, scaled_fn(p), &sp, ctx);
     bp_plot_reader_memory_free(&pr);
     bp_debug_phase("write", &p->phase);
     return st;
