@@ -329,6 +329,30 @@ for lib in bodnaarplot GDAL GEOS PROJ SpatiaLite; do
     assert "version_$lib" "no '$lib VERSION' line in: $(tr '\n' ' ' <"$work/last.out")" \
         grep -Eq "^$lib [0-9]" "$work/last.out"
 done
+# the plots streamed in chunks (read again from the source when writing) give
+# the same candidates as all plots in memory: chunks of 7 plots, a where
+# filter, ids from a field; and from a Shapefile (random access by .shx)
+same_candidates() { test -s "$1" && test -s "$2" && cmp -s <(candidates_dump "$1") <(candidates_dump "$2"); }
+stream=(score --candidates "$EX/kavels.gpkg|layername=kavels" --id-field kavel_id --where "eigendom <> 'particulier'"
+        --gemeenten "$EX/gemeenten.gpkg|layername=gemeenten" --targets "$CSV" --profile geclusterd -q)
+for c in "${CATS[@]}"; do stream+=(--facility "$c=$EX/voorzieningen.gpkg|layername=$c"); done
+bp "${stream[@]}" --chunk 0 -o "$work/memory.gpkg"
+bp "${stream[@]}" --chunk 7 -o "$work/streamed.gpkg"
+n=$(sql "$work/streamed.gpkg" "SELECT count(*) FROM candidates")
+assert streamed_equals_memory "streamed ($n plots) and in-memory candidates differ" \
+    same_candidates "$work/memory.gpkg" "$work/streamed.gpkg"
+assert streamed_plots_written "$n plots" test "$n" -gt 0
+used=$(sql "$work/streamed.gpkg" "SELECT value FROM run_info WHERE key = 'input.candidates.features_used'")
+assert streamed_run_info_counts "features_used $used, $n written" test "$used" = "$n"
+mkdir -p "$work/shp"
+ogr2ogr -f "ESRI Shapefile" "$work/shp/kavels.shp" "$EX/kavels.gpkg" kavels 2>/dev/null
+shp=("${stream[@]}")
+shp[2]="$work/shp/kavels.shp"
+bp "${shp[@]}" --chunk 0 -o "$work/shp_memory.gpkg"
+bp "${shp[@]}" --chunk 5 -o "$work/shp_streamed.gpkg"
+assert streamed_equals_memory_shapefile "Shapefile: streamed and in-memory candidates differ, or are missing" \
+    same_candidates "$work/shp_memory.gpkg" "$work/shp_streamed.gpkg"
+
 # progress: nothing on a pipe; on a terminal the phase, percent and time left
 bp "${loud[@]}" -o "$work/progress.gpkg"
 assert progress_quiet_on_a_pipe "stdout: $(head -c 300 "$work/last.out")" \

@@ -151,6 +151,9 @@ static const keydef keys[] = {
      "field identifying a plot (default: the feature id)", OFF(id_field), NULL, 0},
     {"candidates.where", "--where", NULL, "EXPR", K_STRING, 0, 0, NULL, NULL, SC, "Inputs",
      "OGR attribute filter on the candidates before scoring", OFF(candidates_where), NULL, 0},
+    {"candidates.chunk", "--chunk", NULL, "N", K_INTEGER, 0, 100000000, NULL, "65536", SC, "Inputs",
+     "plots read at a time; the geometries are read again when writing (straight distances, no filter); 0: all "
+     "in memory", OFF(chunk_plots), NULL, 0},
     {"facilities.<cat>.source", "--facility", NULL, "CAT=SRC", K_PATH, 0, 0, NULL, NULL, SC, "Inputs",
      "facilities of one category, repeatable (e.g. supermarkt=pois.gpkg|layername=shops)", 0, slot_fac_source, 0},
     {"facilities.<cat>.where", NULL, NULL, NULL, K_STRING, 0, 0, NULL, NULL, SC, "Inputs",

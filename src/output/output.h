@@ -83,6 +83,15 @@ typedef struct {
  * context.  Free with bp_plot_reader_memory_free(). */
 bp_status bp_plot_reader_memory(bp_plot_reader *pr, const bp_layer *plots, bp_ctx *ctx);
 void bp_plot_reader_memory_free(bp_plot_reader *pr);
+/* A plot reader that reads each plot again from its source 'spec' (the
+ * candidates' source and where filter) by the feature id r->fid[i], in
+ * whatever order it is asked (random access by fid), geometry processed
+ * as on the first read; 'type' is the candidates layer type found then.
+ * Holds the source open and borrows crs and r (r->fid) until freed with
+ * bp_plot_reader_source_free(); on failure nothing is left open. */
+bp_status bp_plot_reader_source(bp_plot_reader *pr, const char *spec, const char *where, const bp_crs *crs,
+                                const bp_result *r, OGRwkbGeometryType type, bp_ctx *ctx);
+void bp_plot_reader_source_free(bp_plot_reader *pr);
 
 typedef struct {
     const char *output;

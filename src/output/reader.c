@@ -1,7 +1,12 @@
 /*
  * reader.c — plot readers: where the write stage gets each plot's
  * geometry and input attributes.  The memory reader serves the plots a
- * run holds (GEOS geometries converted to OGR through WKB).
+ * run holds (GEOS geometries converted to OGR through WKB).  The source
+ * reader reads each plot again from its source, by feature id, in the
+ * order the writer asks (rank order): random access by fid, which GPKG
+ * (the primary key), FlatGeobuf (its feature index) and Shapefile (.shx)
+ * do without a scan; the geometry is processed exactly as on the first
+ * read (input/layer.c), so the output is the same as from memory.
  */
 #include "output/output.h"
 
@@ -26,8 +31,7 @@ static bp_status memory_get(void *ud, size_t i, OGRFeatureH *attrs, OGRGeometryH
     return BP_OK;
 }
 
-/* The layer geometry type for the plots: multi-polygons, multi-lines,
- * points or multi-points, or unknown when mixed. */
+/* The layer geometry type for the plots (bp_plots_geom_type). */
 static OGRwkbGeometryType geom_type(GEOSContextHandle_t h, GEOSGeometry *const *geoms, size_t n)
 {
     int dims = 0, all_points = 1;
@@ -35,10 +39,7 @@ static OGRwkbGeometryType geom_type(GEOSContextHandle_t h, GEOSGeometry *const *
         dims |= 1 << GEOSGeom_getDimensions_r(h, geoms[i]);
         if (GEOSGeomTypeId_r(h, geoms[i]) != GEOS_POINT) all_points = 0;
     }
-    if (dims == 4) return wkbMultiPolygon;
-    if (dims == 2) return wkbMultiLineString;
-    if (dims == 1) return all_points ? wkbPoint : wkbMultiPoint;
-    return wkbUnknown;
+    return bp_plots_geom_type(dims, all_points);
 }
 
 bp_status bp_plot_reader_memory(bp_plot_reader *pr, const bp_layer *plots, bp_ctx *ctx)
@@ -64,6 +65,78 @@ void bp_plot_reader_memory_free(bp_plot_reader *pr)
     memory_reader *m = pr ? pr->ud : NULL;
     if (!m) return;
     GEOSWKBWriter_destroy_r(m->g.h, m->w);
+    bp_geos_finish(&m->g);
+    free(m);
+    pr->ud = NULL;
+}
+
+/* ---- the source reader ------------------------------------------------------ */
+
+typedef struct {
+    bp_geos g;
+    bp_layer_stream *s;
+    bp_layer info;          /* what and defn of the stream */
+    const int64_t *fid;     /* the result's feature ids */
+    GEOSWKBWriter *w;
+    OGRFeatureH last;       /* the attributes handed out last */
+} source_reader;
+
+static bp_status source_get(void *ud, size_t i, OGRFeatureH *attrs, OGRGeometryH *geom, bp_ctx *ctx)
+{
+    source_reader *m = ud;
+    *attrs = NULL;
+    *geom = NULL;
+    if (m->last) OGR_F_Destroy(m->last);
+    m->last = NULL;
+    OGRFeatureH f;
+    GEOSGeometry *gg;
+    bp_status st = bp_layer_stream_feature(m->s, m->fid[i], &f, &gg, ctx);
+    if (st != BP_OK) return st;
+    size_t len;
+    unsigned char *wkb = GEOSWKBWriter_write_r(m->g.h, m->w, gg, &len);
+    GEOSGeom_destroy_r(m->g.h, gg);
+    if (!wkb) {
+        OGR_F_Destroy(f);
+        return bp_error(ctx, BP_ERR_NOMEM, "GEOS: %s", m->g.msg);
+    }
+    OGR_G_CreateFromWkb(wkb, NULL, geom, (int)len);
+    GEOSFree_r(m->g.h, wkb);
+    m->last = f;
+    *attrs = f;
+    return BP_OK;
+}
+
+bp_status bp_plot_reader_source(bp_plot_reader *pr, const char *spec, const char *where, const bp_crs *crs,
+                                const bp_result *r, OGRwkbGeometryType type, bp_ctx *ctx)
+{
+    source_reader *m = calloc(1, sizeof *m);
+    if (!m) return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+    bp_status st = bp_geos_init(&m->g, ctx);
+    if (st == BP_OK && !(m->w = GEOSWKBWriter_create_r(m->g.h))) st = bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+    bp_layer_opts lo = {.where = where, .keep_attrs = 1};
+    if (st == BP_OK) st = bp_layer_stream_open(&m->s, &m->info, spec, &lo, crs, &m->g, ctx);
+    if (st != BP_OK) {
+        pr->ud = m;
+        bp_plot_reader_source_free(pr);
+        return st;
+    }
+    m->fid = r->fid;
+    pr->what = m->info.what;
+    pr->defn = m->info.defn;
+    pr->geom_type = type;
+    pr->get = source_get;
+    pr->ud = m;
+    return BP_OK;
+}
+
+void bp_plot_reader_source_free(bp_plot_reader *pr)
+{
+    source_reader *m = pr ? pr->ud : NULL;
+    if (!m) return;
+    if (m->last) OGR_F_Destroy(m->last);
+    bp_layer_stream_close(m->s);
+    bp_layer_clear(&m->info, &m->g);
+    if (m->w) GEOSWKBWriter_destroy_r(m->g.h, m->w);
     bp_geos_finish(&m->g);
     free(m);
     pr->ud = NULL;

@@ -7,6 +7,21 @@
  *
  * Each stage gets its own options (options.c).  Everything a run holds is
  * in one struct pipeline, so two runs in one process share nothing.
+ *
+ * Two ways through read and distances:
+ *   in memory  every plot's geometry and attributes are read, then the
+ *              gemeenten and distances computed over all of them, and the
+ *              writer takes them from memory.  Walking distances and the
+ *              SQL filter (which query all plots at once) go this way, as
+ *              does candidates.chunk: 0.
+ *   streamed   (straight-line distances, no filter) the plots are read in
+ *              chunks of candidates.chunk plots; each chunk's gemeenten and
+ *              distances are computed while its geometries are in memory,
+ *              then they are freed: the run keeps only the result's
+ *              per-plot numbers.  The writer reads each plot again from
+ *              the source by feature id, in rank order (random access by
+ *              fid; output/reader.c), processed exactly as on the first
+ *              read, so both ways write the same candidates.
  */
 #include "run/run.h"
 
@@ -28,6 +43,10 @@ typedef struct {
     GEOSGeometry **gm_geoms;     /* r->ngm */
     bp_network *net;
     double *vertex_dist;
+    int streamed;                /* plots read in chunks (see above) */
+    OGRwkbGeometryType plot_type;
+    bp_gap_assigner *assigner;
+    double t_read, t_gemeente, t_dist; /* seconds, streamed */
     GDALProgressFunc progress;
     void *pdata;
     struct timespec phase;
@@ -85,6 +104,54 @@ static bp_status read_facilities(pipeline *p, bp_ctx *ctx)
     bp_status st = bp_osm_facilities(o->network.source, o->osm_tags, o->cat, o->ncat, &p->crs, &p->g, p->fac, ctx);
     for (size_t c = 0; st == BP_OK && c < o->ncat; c++)
         if (o->osm_tags[c]) bp_layer_report(&p->fac[c], ctx);
+    return st;
+}
+
+/* One chunk of a streamed read: its gemeenten and straight distances. */
+static bp_status stream_chunk(void *ud, GEOSGeometry *const *plots, size_t n, size_t first, bp_ctx *ctx)
+{
+    pipeline *p = ud;
+    bp_result *r = p->r;
+    struct timespec t0, t1, t2;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    p->t_read += bp_seconds(&p->phase, &t0);
+    bp_status st = bp_gap_assigner_run(p->assigner, r, plots, n, first, ctx);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (st == BP_OK)
+        st = bp_euclidean_distances(&p->o.euclidean, plots, n, p->fac, r->ncat, r->dist + first * r->ncat,
+                                    r->count + first * r->ncat, NULL, NULL, ctx);
+    clock_gettime(CLOCK_MONOTONIC, &t2);
+    p->t_gemeente += bp_seconds(&t0, &t1);
+    p->t_dist += bp_seconds(&t1, &t2);
+    p->phase = t2;
+    return st;
+}
+
+/* The streamed read: the other inputs first, then the plots in chunks
+ * through gemeente and distances. */
+static bp_status stream_stage(pipeline *p, bp_ctx *ctx)
+{
+    const bp_options *o = &p->o;
+    bp_status st = bp_result_set_categories(p->r, o->cat, o->ncat, o->radius_m, ctx);
+    if (st == BP_OK) st = bp_gemeenten_read(&o->gemeenten, &p->crs, &p->g, p->r, &p->gm_geoms, &p->gml, ctx);
+    if (st == BP_OK) st = bp_targets_read(o->targets, p->r, ctx);
+    if (st == BP_OK) st = read_facilities(p, ctx);
+    bp_debug_phase("inputs", &p->phase);
+    if (st == BP_OK && !(p->assigner = bp_gap_assigner_new(&o->assign, p->r, p->gm_geoms, &p->g, ctx)))
+        st = bp_ctx_status(ctx);
+    phase sp = scale(p, 0.0, 0.45, "plots and distances");
+    if (st == BP_OK)
+        st = bp_plots_stream(&o->plots, o->chunk, &p->crs, &p->g, scaled_fn(p), &sp, stream_chunk, p, &p->plots,
+                             &p->plot_type, p->r, ctx);
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    p->t_read += bp_seconds(&p->phase, &now);
+    p->phase = now;
+    if (st == BP_OK) st = bp_gap_assigner_finish(p->assigner, p->r, p->plots.what, NULL, ctx);
+    if (st == BP_OK) bp_gap_warn_missing(p->r, o->rank.profile, o->targets, ctx);
+    CPLDebug("BODNAARPLOT", "%-20s %.3f s", "candidates", p->t_read);
+    CPLDebug("BODNAARPLOT", "%-20s %.3f s", "gemeente", p->t_gemeente);
+    CPLDebug("BODNAARPLOT", "%-20s %.3f s", "distances", p->t_dist);
     return st;
 }
 
@@ -178,7 +245,9 @@ static bp_status write_stage(pipeline *p, time_t started, bp_ctx *ctx)
     bp_info_run(&info, p->cfg, started);
     if (p->net) bp_network_info(p->net, &info);
     else bp_kv_add(&info, "distance", "euclidean (exact, GEOS, to the plot geometry)");
-    bp_layer_info(&p->plots, "candidates", p->o.plots.source, &info);
+    bp_layer counts = p->plots; /* streamed: no plots left in it, but r->n of them used */
+    if (p->streamed) counts.n = r->n;
+    bp_layer_info(&counts, "candidates", p->o.plots.source, &info);
     bp_layer_info(&p->gml, "gemeenten", p->o.gemeenten.source, &info);
     for (size_t c = 0; c < p->o.ncat; c++) {
         char pfx[64];
@@ -192,13 +261,16 @@ static bp_status write_stage(pipeline *p, time_t started, bp_ctx *ctx)
     r->info = info;
 
     bp_plot_reader pr = {0};
-    bp_status st = bp_plot_reader_memory(&pr, &p->plots, ctx);
+    bp_status st = p->streamed ? bp_plot_reader_source(&pr, p->o.plots.source, p->o.plots.where, &p->crs, r,
+                                                       p->plot_type, ctx)
+                               : bp_plot_reader_memory(&pr, &p->plots, ctx);
     bp_write_input in = {r, &pr, p->fac, p->o.fac_source, p->net, p->vertex_dist};
     bp_write_opts wo = p->o.write;
     wo.srs = p->crs.target;
     phase sp = scale(p, 0.45, 1.0, "writing");
     if (st == BP_OK) st = bp_write(&in, &wo, scaled_fn(p), &sp, ctx);
-    bp_plot_reader_memory_free(&pr);
+    if (p->streamed) bp_plot_reader_source_free(&pr);
+    else bp_plot_reader_memory_free(&pr);
     bp_debug_phase("write", &p->phase);
     return st;
 }
@@ -231,6 +303,7 @@ static void pipeline_clear(pipeline *p)
     free(p->fac);
     if (p->r) bp_gemeenten_free(p->gm_geoms, p->r->ngm, &p->g);
     bp_network_free(p->net, &p->g);
+    bp_gap_assigner_free(p->assigner);
     free(p->vertex_dist);
     bp_result_free(p->r);
     bp_geos_finish(&p->g);
@@ -268,8 +341,13 @@ static bp_status run(pipeline *p, bp_summary *summary, bp_ctx *ctx)
     if ((st = bp_geos_init(&p->g, ctx)) != BP_OK) return st;
     if ((st = bp_result_set_params(p->r, &p->o.score, &p->o.gap, &p->o.rank, p->o.filter, ctx)) != BP_OK) return st;
 
-    if ((st = read_stage(p, ctx)) != BP_OK) return st;
-    if ((st = distance_stage(p, ctx)) != BP_OK) return st;
+    p->streamed = p->o.chunk > 0 && !p->o.use_network && !p->o.filter;
+    if (p->streamed) {
+        if ((st = stream_stage(p, ctx)) != BP_OK) return st;
+    } else {
+        if ((st = read_stage(p, ctx)) != BP_OK) return st;
+        if ((st = distance_stage(p, ctx)) != BP_OK) return st;
+    }
     if ((st = rank_stages(p->r, &p->o.score, &p->o.gap, &p->o.rank, ctx)) != BP_OK) return st;
     bp_debug_phase("scores", &p->phase);
     if ((st = write_stage(p, started, ctx)) != BP_OK) return st;
