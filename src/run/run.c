@@ -262,7 +262,7 @@ static bp_status write_stage(pipeline *p, time_t started, bp_ctx *ctx)
 
     bp_plot_reader pr = {0};
     bp_status st = p->streamed ? bp_plot_reader_source(&pr, p->o.plots.source, p->o.plots.where, &p->crs, r,
-                                                       p->plot_type, ctx)
+                                                       p->plot_type, p->o.chunk, ctx)
                                : bp_plot_reader_memory(&pr, &p->plots, ctx);
     bp_write_input in = {r, &pr, p->fac, p->o.fac_source, p->net, p->vertex_dist};
     bp_write_opts wo = p->o.write;
