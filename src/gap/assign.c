@@ -162,8 +162,19 @@ bp_status bp_gap_assigner_finish(bp_gap_assigner *a, const bp_result *r, const c
     return BP_OK;
 }
 
-bp_status bp_gap_assign(const bp_gap_assign_opts *o, bp_result *r, GEOSGeometry *const *gm_geoms,
-                        GEOSGeometry *const *plots, size_t n, const char *what, bp_geos *g, bp_ctx *ctx)
+bp_status bp_gap_assign(bp_result *r, GEOSGeometry *const *gm_geoms, GEOSGeometry *const *plots, size_t n,
+                        size_t first, bp_geos *g, bp_ctx *ctx)
+{
+    bp_gap_assign_opts o = {.outside_error = 1};
+    bp_gap_assigner *a = bp_gap_assigner_new(&o, r, gm_geoms, g, ctx);
+    if (!a) return BP_ERR_NOMEM;
+    bp_status st = bp_gap_assigner_run(a, r, plots, n, first, ctx);
+    bp_gap_assigner_free(a);
+    return st;
+}
+
+bp_status bp_gap_assign_all(const bp_gap_assign_opts *o, bp_result *r, GEOSGeometry *const *gm_geoms,
+                            GEOSGeometry *const *plots, size_t n, const char *what, bp_geos *g, bp_ctx *ctx)
 {
     bp_gap_assigner *a = bp_gap_assigner_new(o, r, gm_geoms, g, ctx);
     if (!a) return BP_ERR_NOMEM;

@@ -60,8 +60,13 @@ bp_status bp_gap_assigner_finish(bp_gap_assigner *a, const bp_result *r, const c
 void bp_gap_assigner_free(bp_gap_assigner *a);
 
 /* The whole of it in one call: plots[0..n-1] are plots 0..n-1 of r. */
-bp_status bp_gap_assign(const bp_gap_assign_opts *o, bp_result *r, GEOSGeometry *const *gm_geoms,
-                        GEOSGeometry *const *plots, size_t n, const char *what, bp_geos *g, bp_ctx *ctx);
+bp_status bp_gap_assign_all(const bp_gap_assign_opts *o, bp_result *r, GEOSGeometry *const *gm_geoms,
+                            GEOSGeometry *const *plots, size_t n, const char *what, bp_geos *g, bp_ctx *ctx);
+/* One chunk, strictly: plots[0..n-1] are plots first.. of r, and a plot
+ * outside every gemeente is BP_ERR_DATA naming it (its gemeente is then
+ * BP_NO_GEMEENTE; gemeenten.outside: error). */
+bp_status bp_gap_assign(bp_result *r, GEOSGeometry *const *gm_geoms, GEOSGeometry *const *plots, size_t n,
+                        size_t first, bp_geos *g, bp_ctx *ctx);
 
 /* Warns once for every gemeente that has plots but no target for type t
  * ('targets' names the CSV). */

@@ -206,7 +206,7 @@ static bp_status distance_stage(pipeline *p, bp_ctx *ctx)
     bp_result *r = p->r;
     bp_status st = interrupted(p, 0.11, "gemeenten", ctx);
     if (st != BP_OK) return st;
-    st = bp_gap_assign(&p->o.assign, r, p->gm_geoms, p->plots.geom, r->n, p->plots.what, &p->g, ctx);
+    st = bp_gap_assign_all(&p->o.assign, r, p->gm_geoms, p->plots.geom, r->n, p->plots.what, &p->g, ctx);
     if (st != BP_OK) return st;
     bp_gap_warn_missing(r, p->o.rank.profile, p->o.targets, ctx);
     bp_debug_phase("gemeente", &p->phase);
