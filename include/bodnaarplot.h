@@ -182,7 +182,10 @@ typedef struct {
  * write.  The output is written to a temporary file beside it and renamed
  * into place only when complete; on any failure the temporary file is
  * removed and an existing output is left as it was.  'progress' may be
- * NULL; 'summary' may be NULL.
+ * NULL; it is called with the run's fraction done (0..1, roughly in
+ * proportion to the time) and, as the message, the name of the phase
+ * ("reading plots", "distances", "writing", ...; NULL between phases);
+ * returning FALSE stops the run with BP_ERR_ABORTED.  'summary' may be NULL.
  */
 bp_status bp_run(const bp_config *cfg, GDALProgressFunc progress,
                  void *progress_data, bp_summary *summary, bp_ctx *ctx);

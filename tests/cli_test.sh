@@ -329,6 +329,41 @@ for lib in bodnaarplot GDAL GEOS PROJ SpatiaLite; do
     assert "version_$lib" "no '$lib VERSION' line in: $(tr '\n' ' ' <"$work/last.out")" \
         grep -Eq "^$lib [0-9]" "$work/last.out"
 done
+# the plots streamed in chunks (read again from the source when writing) give
+# the same candidates as all plots in memory: chunks of 7 plots, a where
+# filter, ids from a field; and from a Shapefile (random access by .shx)
+same_candidates() { test -s "$1" && test -s "$2" && cmp -s <(candidates_dump "$1") <(candidates_dump "$2"); }
+stream=(score --candidates "$EX/kavels.gpkg|layername=kavels" --id-field kavel_id --where "eigendom <> 'particulier'"
+        --gemeenten "$EX/gemeenten.gpkg|layername=gemeenten" --targets "$CSV" --profile geclusterd -q)
+for c in "${CATS[@]}"; do stream+=(--facility "$c=$EX/voorzieningen.gpkg|layername=$c"); done
+bp "${stream[@]}" --chunk 0 -o "$work/memory.gpkg"
+bp "${stream[@]}" --chunk 7 -o "$work/streamed.gpkg"
+n=$(sql "$work/streamed.gpkg" "SELECT count(*) FROM candidates")
+assert streamed_equals_memory "streamed ($n plots) and in-memory candidates differ" \
+    same_candidates "$work/memory.gpkg" "$work/streamed.gpkg"
+assert streamed_plots_written "$n plots" test "$n" -gt 0
+used=$(sql "$work/streamed.gpkg" "SELECT value FROM run_info WHERE key = 'input.candidates.features_used'")
+assert streamed_run_info_counts "features_used $used, $n written" test "$used" = "$n"
+mkdir -p "$work/shp"
+ogr2ogr -f "ESRI Shapefile" "$work/shp/kavels.shp" "$EX/kavels.gpkg" kavels 2>/dev/null
+shp=("${stream[@]}")
+shp[2]="$work/shp/kavels.shp"
+bp "${shp[@]}" --chunk 0 -o "$work/shp_memory.gpkg"
+bp "${shp[@]}" --chunk 5 -o "$work/shp_streamed.gpkg"
+assert streamed_equals_memory_shapefile "Shapefile: streamed and in-memory candidates differ, or are missing" \
+    same_candidates "$work/shp_memory.gpkg" "$work/shp_streamed.gpkg"
+
+# progress: nothing on a pipe; on a terminal the phase, percent and time left
+bp "${loud[@]}" -o "$work/progress.gpkg"
+assert progress_quiet_on_a_pipe "stdout: $(head -c 300 "$work/last.out")" \
+    test "$(grep -vc '^bodnaarplot: wrote ' "$work/last.out")" = 0 -a "$(grep -c '%' "$work/last.err")" = 0
+if command -v script >/dev/null; then
+    cmd=$(printf ' %q' "$BIN" "${loud[@]}" -o "$work/progress.gpkg" --overwrite)
+    TERM=dumb timeout "$TIMEOUT" script -qec "$cmd" /dev/null >"$work/tty.out" 2>&1
+    assert progress_on_a_terminal "$(tr '\r' '\n' <"$work/tty.out" | head -c 300)" \
+        grep -q 'distances .*%.*writing .* 100%' <(tr '\r\n' '  ' <"$work/tty.out")
+fi
+
 check help 0 '' -- --help
 check score_help 0 '' -- score --help
 assert score_help_lists_flags "score --help: $(head -c 200 "$work/last.out")" \
@@ -391,8 +426,16 @@ ogr2ogr -f GPKG "$work/shifted.gpkg" "$EX/kavels.gpkg" -nln kavels -dialect sqli
     "SELECT kavel_id, naam, eigendom, huidig_gebruik, beschikbaar_vanaf,
             CASE WHEN kavel_id = 'ZWO-0002' THEN ST_Translate(geom, 0, 100000, 0) ELSE geom END AS geom
      FROM kavels" 2>/dev/null
-check plot_outside_gemeenten 1 "candidate plot ZWO-0002 lies outside every gemeente polygon" \
-    -- "${base[@]}" --candidates "$work/shifted.gpkg" -o @OUT@
+check plot_outside_gemeenten_warns 0 \
+    "shifted\.gpkg, layer kavels: 1 of 400 candidate plots lie outside every gemeente polygon \(ZWO-0002\): no gemeente, gap unknown" \
+    -- "${loud[@]}" --candidates "$work/shifted.gpkg" -o @OUT@
+row=$(sql "$CHECK_OUT" "SELECT coalesce(gemeente_code, 'NULL') || '|' || reason FROM candidates WHERE plot_id = 'ZWO-0002'")
+assert plot_outside_gemeenten_no_gemeente "ZWO-0002: $row" \
+    test "$row" != "${row#NULL|}" -a "$row" != "${row%lies outside every gemeente: gap unknown*}"
+n=$(grep -c "outside every gemeente" "$work/last.err")
+assert plot_outside_gemeenten_warned_once "$n warnings" test "$n" = 1
+check plot_outside_gemeenten_error 1 "candidate plot ZWO-0002 lies outside every gemeente polygon" \
+    -- "${base[@]}" --candidates "$work/shifted.gpkg" --outside-gemeenten error -o @OUT@
 
 cp "$EX/kavels.gpkg" "$work/null_id.gpkg"
 ogrinfo -q "$work/null_id.gpkg" -sql "UPDATE kavels SET kavel_id = NULL WHERE kavel_id = 'ZWO-0007'" >/dev/null 2>&1

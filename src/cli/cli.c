@@ -12,6 +12,7 @@
 #include <string.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <time.h>
 #include <unistd.h>
 #include <cpl_error.h>
 #include <gdal.h>
@@ -54,11 +55,57 @@ static void on_sigint(int sig)
     interrupted = 1;
 }
 
+/* The progress line on a terminal (stderr): the phase, the run's percent
+ * done, the time so far and an estimate of the time left, redrawn at most
+ * five times a second; a newline at the end.  Not on a pipe or a file: a
+ * log gets only the summary line and the warnings. */
+typedef struct {
+    int tty;
+    struct timespec t0, last;
+    char phase[48];
+    int shown;              /* a line is on screen */
+} term_progress;
+
+static double since(const struct timespec *a, const struct timespec *b)
+{
+    return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+static void hms(double s, char *buf, size_t size)
+{
+    long t = (long)(s + 0.5);
+    if (t >= 3600) snprintf(buf, size, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+    else snprintf(buf, size, "%ld:%02ld", t / 60, t % 60);
+}
+
 static int CPL_STDCALL progress_fn(double done, const char *msg, void *ud)
 {
-    (void)ud;
+    term_progress *tp = ud;
     if (interrupted) return FALSE;
-    return GDALTermProgress(done, msg, NULL);
+    if (!tp->tty) return TRUE;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    int changed = msg && *msg && strcmp(msg, tp->phase) != 0;
+    if (changed) snprintf(tp->phase, sizeof tp->phase, "%s", msg);
+    if (!changed && done < 1.0 && tp->shown && since(&tp->last, &now) < 0.2) return TRUE;
+    tp->last = now;
+    double el = since(&tp->t0, &now);
+    char elapsed[32], eta[64] = "";
+    hms(el, elapsed, sizeof elapsed);
+    /* the run's fractions are roughly in proportion to the time */
+    if (done >= 0.02 && done < 1.0 && el >= 2.0) {
+        char left[32];
+        hms(el * (1.0 - done) / done, left, sizeof left);
+        snprintf(eta, sizeof eta, ", about %s left", left);
+    }
+    fprintf(stderr, "\r%-20s %3d%%  %s%s\033[K", tp->phase, (int)(done * 100.0), elapsed, eta);
+    tp->shown = 1;
+    if (done >= 1.0) {
+        fputc('\n', stderr);
+        tp->shown = 0;
+    }
+    fflush(stderr);
+    return TRUE;
 }
 
 static int CPL_STDCALL quiet_progress(double done, const char *msg, void *ud)
@@ -410,7 +457,10 @@ static int cli_main(int argc, char **argv)
     signal(SIGXFSZ, SIG_IGN); /* a full quota becomes a write error, not a kill */
     bp_ctx_set_fatal_handler(ctx, on_fatal, NULL);
     bp_summary sum;
-    bp_status st = bp_run(cfg, quiet ? quiet_progress : progress_fn, NULL, &sum, ctx);
+    term_progress tp = {.tty = isatty(STDERR_FILENO)};
+    clock_gettime(CLOCK_MONOTONIC, &tp.t0);
+    bp_status st = bp_run(cfg, quiet ? quiet_progress : progress_fn, &tp, &sum, ctx);
+    if (tp.shown) fputc('\n', stderr);
     if (!quiet) print_warnings(ctx);
     if (st != BP_OK) {
         rc = fail(st, bp_ctx_errmsg(ctx));

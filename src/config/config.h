@@ -41,6 +41,8 @@ struct bp_config {
     char *candidates, *id_field, *candidates_where, *filter;
     char *capacity_field, *levels_field;
     char *gemeenten, *code_field, *name_field;
+    int gemeenten_outside;        /* gemeenten.outside: 0 warn, 1 error */
+    int chunk_plots;              /* candidates.chunk: plots per chunk, 0 all at once */
     char *targets;
     bp_category *cats;
     size_t ncats;

@@ -184,6 +184,9 @@ static const keydef keys[] = {
      "field holding a building's storeys (OSM building:levels, BAG): capacity = footprint x storeys / "
      "--floor-area-per-home",
      OFF(levels_field), NULL, 0},
+    {"candidates.chunk", "--chunk", NULL, "N", K_INTEGER, 0, 100000000, NULL, "65536", SC, "Inputs",
+     "plots read at a time; the geometries are read again when writing (straight distances, no filter); 0: all "
+     "in memory", OFF(chunk_plots), NULL, 0},
     {"facilities.<cat>.source", "--facility", NULL, "CAT=SRC", K_PATH, 0, 0, NULL, NULL, SC, "Inputs",
      "facilities of one category, repeatable (e.g. supermarkt=pois.gpkg|layername=shops)", 0, slot_fac_source, 0},
     {"facilities.<cat>.where", NULL, NULL, NULL, K_STRING, 0, 0, NULL, NULL, SC, "Inputs",
@@ -196,6 +199,8 @@ static const keydef keys[] = {
      "Inputs", "gemeente code field", OFF(code_field), NULL, 0},
     {"gemeenten.name_field", "--gemeente-name-field", NULL, "FIELD", K_STRING, 0, 0, NULL, "gemeentenaam", SC,
      "Inputs", "gemeente name field", OFF(name_field), NULL, 0},
+    {"gemeenten.outside", "--outside-gemeenten", NULL, "WHAT", K_CHOICE, 0, 0, "warn|error", "warn", SC, "Inputs",
+     "plots outside every gemeente: warn (no gemeente, gap unknown) or error", OFF(gemeenten_outside), NULL, 0},
     {"targets.source", "--targets", NULL, "CSV", K_PATH, 0, 0, NULL, NULL, SC, "Inputs",
      "woondeal targets: gemeente_code, woningtype, opgave, plannen, gerealiseerd (, or ;)", OFF(targets), NULL, 0},
     {"assume_crs", "--assume-crs", NULL, "CRS", K_STRING, 0, 0, NULL, NULL, SC, "Inputs",

@@ -86,6 +86,32 @@ typedef struct {
  * 'out' is cleared. */
 bp_status bp_layer_read(bp_layer *out, const char *spec, const bp_layer_opts *opts, const bp_crs *crs, bp_geos *g,
                         GDALProgressFunc progress, void *pdata, bp_ctx *ctx);
+/* A layer read in chunks, and read again feature by feature: the plots of
+ * a large run (plots.c) and the writer's source reader (output/reader.c).
+ * Holds the source open; borrows crs and g (one thread at a time). */
+typedef struct bp_layer_stream bp_layer_stream;
+/* Opens the layer as bp_layer_read does; 'out' gets what, defn (keep_attrs)
+ * and no features yet.  On failure nothing is left open, out is cleared. */
+bp_status bp_layer_stream_open(bp_layer_stream **s, bp_layer *out, const char *spec, const bp_layer_opts *opts,
+                               const bp_crs *crs, bp_geos *g, bp_ctx *ctx);
+/* Frees the features of the previous chunk in 'out', then reads up to max
+ * features with geometry into it (processed as bp_layer_read does: curves
+ * linearised, 2D, reprojected, repaired); the counts (n_read, n_skipped,
+ * n_repaired, max_dim) add up over the chunks.  *end is set after the
+ * last feature; a layer without any feature with geometry is then
+ * BP_ERR_DATA.  progress: fraction of the layer's features read. */
+bp_status bp_layer_stream_next(bp_layer_stream *s, bp_layer *out, size_t max, GDALProgressFunc progress,
+                               void *pdata, int *end, bp_ctx *ctx);
+/* Feature fid read again (random access: GPKG, FlatGeobuf and most drivers
+ * do this by index) with its geometry processed exactly as in a chunk:
+ * *feat is the feature (the caller destroys it; its own geometry is the
+ * reprojected OGR one) and *geom the repaired GEOS geometry in g (the
+ * caller destroys it).  BP_ERR_DATA when the feature is gone. */
+bp_status bp_layer_stream_feature(bp_layer_stream *s, int64_t fid, OGRFeatureH *feat, GEOSGeometry **geom,
+                                  bp_ctx *ctx);
+/* The layer's attribute fields (owned by the stream). */
+OGRFeatureDefnH bp_layer_stream_defn(const bp_layer_stream *s);
+void bp_layer_stream_close(bp_layer_stream *s);
 /* Frees what the layer holds (g: the context its geometries were made in). */
 void bp_layer_clear(bp_layer *l, bp_geos *g);
 /* Warns when features were repaired or skipped. */
@@ -112,6 +138,24 @@ typedef struct {
  * BP_ERR_DATA.  The result's categories must be set. */
 bp_status bp_plots_read(const bp_plots_opts *o, const bp_crs *crs, bp_geos *g, GDALProgressFunc progress,
                         void *pdata, bp_layer *plots, bp_result *r, bp_ctx *ctx);
+
+/* What bp_plots_stream does with each chunk: plots[0..n-1] are plots
+ * first..first+n-1 of the result (ids, fid, area, flags set); the
+ * geometries are freed after the call. */
+typedef bp_status (*bp_plots_chunk_fn)(void *ud, GEOSGeometry *const *plots, size_t n, size_t first, bp_ctx *ctx);
+/* The same as bp_plots_read, in chunks of 'chunk' plots (0: 65536), for
+ * runs too large to hold every plot's geometry and attributes: the result
+ * grows chunk by chunk and fn works on each chunk while its geometries are
+ * in memory.  'plots' ends without features: its what, defn and counts
+ * for the report and run_info; *geom_type is the candidates layer type
+ * (bp_plots_geom_type).  On failure the result may hold some plots. */
+bp_status bp_plots_stream(const bp_plots_opts *o, size_t chunk, const bp_crs *crs, bp_geos *g,
+                          GDALProgressFunc progress, void *pdata, bp_plots_chunk_fn fn, void *ud, bp_layer *plots,
+                          OGRwkbGeometryType *geom_type, bp_result *r, bp_ctx *ctx);
+/* The candidates layer type for plots of dimensions 'dims' (bit 1 << dim
+ * per plot) that are all single points or not: multi-polygons, multi-lines,
+ * points or multi-points, unknown when mixed. */
+OGRwkbGeometryType bp_plots_geom_type(int dims, int all_points);
 
 /* ---- gemeenten.c --------------------------------------------------------- */
 

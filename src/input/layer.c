@@ -358,55 +358,117 @@ static bp_status keep_feature(bp_layer *out, size_t *cap, const bp_layer_opts *o
     return BP_OK;
 }
 
-bp_status bp_layer_read(bp_layer *out, const char *spec, const bp_layer_opts *opts, const bp_crs *crs, bp_geos *g,
-                        GDALProgressFunc progress, void *pdata, bp_ctx *ctx)
-{
-    memset(out, 0, sizeof *out);
+/* A layer read in chunks (bp_layer_read is one chunk of everything). */
+struct bp_layer_stream {
     bp_source src;
-    bp_status st = bp_source_parse(spec, &src, ctx);
-    if (st != BP_OK) return st;
     GDALDatasetH ds;
     OGRLayerH lyr;
-    st = bp_source_open(&src, &ds, &lyr, ctx);
+    OGRCoordinateTransformationH ct;
+    wkb_scratch ws;
+    bp_geos *g;
+    const bp_crs *crs;
+    bp_layer_opts opts;
+    const char *what;    /* the layer's what (owned by it) */
+    int name_idx;
+    GIntBig total;       /* features, or -1 when the driver cannot tell cheaply */
+    size_t cap;          /* of the layer's arrays */
+    size_t n_kept;       /* over all chunks */
+    int end;
+    bp_sql_guard wg;     /* of the where filter, when it runs in SQLite */
+    sqlite3 *db;         /* that SQLite connection, or NULL */
+};
+
+void bp_layer_stream_close(bp_layer_stream *s)
+{
+    if (!s) return;
+    if (s->db) sqlite3_progress_handler(s->db, 0, NULL, NULL);
+    free(s->ws.wkb);
+    if (s->ws.reader) GEOSWKBReader_destroy_r(s->g->h, s->ws.reader);
+    if (s->ct) OCTDestroyCoordinateTransformation(s->ct);
+    if (s->ds) GDALClose(s->ds);
+    bp_source_clear(&s->src);
+    free(s);
+}
+
+bp_status bp_layer_stream_open(bp_layer_stream **sp, bp_layer *out, const char *spec, const bp_layer_opts *opts,
+                               const bp_crs *crs, bp_geos *g, bp_ctx *ctx)
+{
+    *sp = NULL;
+    memset(out, 0, sizeof *out);
+    bp_layer_stream *s = calloc(1, sizeof *s);
+    if (!s) return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+    s->g = g;
+    s->crs = crs;
+    s->opts = *opts;
+    s->name_idx = -1;
+    bp_status st = bp_source_parse(spec, &s->src, ctx);
+    if (st == BP_OK) st = bp_source_open(&s->src, &s->ds, &s->lyr, ctx);
     if (st != BP_OK) {
-        bp_source_clear(&src);
+        bp_layer_stream_close(s);
         return st;
     }
-    out->what = bp_strfmt("%s, layer %s", src.path, OGR_L_GetName(lyr));
-    OGRCoordinateTransformationH ct = NULL;
-    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(lyr);
-    int name_idx = -1;
-    wkb_scratch ws = {GEOSWKBReader_create_r(g->h), NULL, 0};
-    size_t cap = 0;
-    if (!out->what || !ws.reader) st = bp_error(ctx, BP_ERR_NOMEM, "out of memory");
-    bp_sql_guard wg;
-    bp_sql_guard_init(&wg, WHERE_MAX_STEPS, progress, pdata, 0.0);
-    sqlite3 *db = opts->where && *opts->where ? sqlite_of(ds) : NULL;
-    if (db) sqlite3_progress_handler(db, BP_SQL_GUARD_EVERY, bp_sql_guard_step, &wg);
-    if (st == BP_OK) st = name_field_index(defn, opts, out->what, &name_idx, ctx);
-    if (st == BP_OK) st = set_where(lyr, opts->where, out->what, &wg, ctx);
-    if (st == BP_OK) st = bp_crs_transform_for(crs, OGR_L_GetSpatialRef(lyr), out->what, &ct, ctx);
+    out->what = bp_strfmt("%s, layer %s", s->src.path, OGR_L_GetName(s->lyr));
+    s->what = out->what;
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(s->lyr);
+    s->ws.reader = GEOSWKBReader_create_r(g->h);
+    if (!out->what || !s->ws.reader) st = bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+    bp_sql_guard_init(&s->wg, WHERE_MAX_STEPS, NULL, NULL, 0.0);
+    s->db = opts->where && *opts->where ? sqlite_of(s->ds) : NULL;
+    if (s->db) sqlite3_progress_handler(s->db, BP_SQL_GUARD_EVERY, bp_sql_guard_step, &s->wg);
+    if (st == BP_OK) st = name_field_index(defn, opts, out->what, &s->name_idx, ctx);
+    if (st == BP_OK) st = set_where(s->lyr, opts->where, out->what, &s->wg, ctx);
+    if (st == BP_OK) st = bp_crs_transform_for(crs, OGR_L_GetSpatialRef(s->lyr), out->what, &s->ct, ctx);
     if (st == BP_OK && opts->keep_attrs) {
         out->defn = defn;
         OGR_FD_Reference(defn);
     }
+    if (st != BP_OK) {
+        bp_layer_stream_close(s);
+        bp_layer_clear(out, g);
+        return st;
+    }
+    bp_cpl_push_quiet(ctx);
+    s->total = OGR_L_GetFeatureCount(s->lyr, FALSE);
+    OGR_L_ResetReading(s->lyr);
+    CPLPopErrorHandler();
+    *sp = s;
+    return BP_OK;
+}
+
+/* Frees the features of the last chunk; keeps the arrays and the counts. */
+static void clear_chunk(bp_layer *l, bp_geos *g)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        if (l->geom && l->geom[i]) GEOSGeom_destroy_r(g->h, l->geom[i]);
+        if (l->feat && l->feat[i]) OGR_F_Destroy(l->feat[i]);
+        if (l->names) free(l->names[i]);
+    }
+    l->n = 0;
+}
+
+bp_status bp_layer_stream_next(bp_layer_stream *s, bp_layer *out, size_t max, GDALProgressFunc progress,
+                               void *pdata, int *end, bp_ctx *ctx)
+{
+    bp_status st = BP_OK;
+    clear_chunk(out, s->g);
+    *end = s->end;
+    if (s->end) return BP_OK;
     CPLErrorReset();
     bp_cpl_push_quiet(ctx);
-    GIntBig total = st == BP_OK ? OGR_L_GetFeatureCount(lyr, FALSE) : 0;
-    OGR_L_ResetReading(lyr);
-    CPLErrorReset();
-    OGRFeatureH f;
-    while (st == BP_OK && (f = OGR_L_GetNextFeature(lyr)) != NULL) {
+    s->wg.progress = progress;
+    s->wg.pdata = pdata;
+    OGRFeatureH f = NULL;
+    while (st == BP_OK && out->n < max && (f = OGR_L_GetNextFeature(s->lyr)) != NULL) {
         out->n_read++;
-        if (progress && total > 0 && (out->n_read & 1023) == 0 &&
-            !progress((double)out->n_read / (double)total, NULL, pdata)) {
+        if (progress && s->total > 0 && (out->n_read & 1023) == 0 &&
+            !progress((double)out->n_read / (double)s->total, NULL, pdata)) {
             OGR_F_Destroy(f);
             st = bp_error(ctx, BP_ERR_ABORTED, "interrupted");
             break;
         }
         GEOSGeometry *geom;
         int repaired, degen;
-        st = feature_geometry(f, ct, &ws, g, crs, out->what, &geom, &repaired, &degen, ctx);
+        st = feature_geometry(f, s->ct, &s->ws, s->g, s->crs, s->what, &geom, &repaired, &degen, ctx);
         if (st != BP_OK || !geom) {
             if (st == BP_OK && degen) out->n_degenerate++;
             else if (st == BP_OK) out->n_skipped++;
@@ -414,30 +476,71 @@ bp_status bp_layer_read(bp_layer *out, const char *spec, const bp_layer_opts *op
             continue;
         }
         out->n_repaired += (size_t)repaired;
-        int dim = GEOSGeom_getDimensions_r(g->h, geom);
+        int dim = GEOSGeom_getDimensions_r(s->g->h, geom);
         if (dim > out->max_dim) out->max_dim = dim;
-        if ((st = keep_feature(out, &cap, opts, name_idx, f, geom, ctx)) != BP_OK) {
-            GEOSGeom_destroy_r(g->h, geom);
+        if ((st = keep_feature(out, &s->cap, &s->opts, s->name_idx, f, geom, ctx)) != BP_OK) {
+            GEOSGeom_destroy_r(s->g->h, geom);
             OGR_F_Destroy(f);
         }
     }
     CPLPopErrorHandler();
-    if (st == BP_OK) st = where_stopped(&wg, out->what, opts->where, ctx);
-    if (db) sqlite3_progress_handler(db, 0, NULL, NULL);
+    if (st == BP_OK) st = where_stopped(&s->wg, s->what, s->opts.where, ctx);
+    s->wg.progress = NULL;
     if (st == BP_OK && CPLGetLastErrorType() >= CE_Failure)
-        st = bp_error(ctx, BP_ERR_DATA, "%s: read error after %zu features: %s", out->what, out->n_read,
+        st = bp_error(ctx, BP_ERR_DATA, "%s: read error after %zu features: %s", s->what, out->n_read,
                       bp_cpl_msg());
-    if (st == BP_OK && out->n == 0)
-        st = bp_error(ctx, BP_ERR_DATA, "%s: no features with geometry%s", out->what,
-                      opts->where && *opts->where ? " match the where filter" : "");
-    free(ws.wkb);
-    if (ws.reader) GEOSWKBReader_destroy_r(g->h, ws.reader);
-    if (ct) OCTDestroyCoordinateTransformation(ct);
-    GDALClose(ds);
-    bp_source_clear(&src);
+    s->n_kept += out->n;
+    if (st == BP_OK && !f) {
+        s->end = *end = 1;
+        if (s->n_kept == 0)
+            st = bp_error(ctx, BP_ERR_DATA, "%s: no features with geometry%s", s->what,
+                          s->opts.where && *s->opts.where ? " match the where filter" : "");
+        else if (progress)
+            progress(1.0, NULL, pdata);
+    }
+    return st;
+}
+
+bp_status bp_layer_stream_feature(bp_layer_stream *s, int64_t fid, OGRFeatureH *feat, GEOSGeometry **geom,
+                                  bp_ctx *ctx)
+{
+    *feat = NULL;
+    *geom = NULL;
+    CPLErrorReset();
+    bp_cpl_push_quiet(ctx);
+    OGRFeatureH f = OGR_L_GetFeature(s->lyr, (GIntBig)fid);
+    CPLPopErrorHandler();
+    if (!f)
+        return bp_error(ctx, BP_ERR_DATA, "%s: feature %lld cannot be read again (the source changed during the "
+                        "run?)%s%s", s->what, (long long)fid, CPLGetLastErrorMsg()[0] ? ": " : "", bp_cpl_msg());
+    int repaired, degen;
+    bp_status st = feature_geometry(f, s->ct, &s->ws, s->g, s->crs, s->what, geom, &repaired, &degen, ctx);
+    if (st == BP_OK && !*geom)
+        st = bp_error(ctx, BP_ERR_DATA, "%s: feature %lld has no geometry any more (the source changed during the "
+                      "run?)", s->what, (long long)fid);
+    if (st != BP_OK) {
+        OGR_F_Destroy(f);
+        return st;
+    }
+    *feat = f;
+    return BP_OK;
+}
+
+OGRFeatureDefnH bp_layer_stream_defn(const bp_layer_stream *s)
+{
+    return OGR_L_GetLayerDefn(s->lyr);
+}
+
+bp_status bp_layer_read(bp_layer *out, const char *spec, const bp_layer_opts *opts, const bp_crs *crs, bp_geos *g,
+                        GDALProgressFunc progress, void *pdata, bp_ctx *ctx)
+{
+    bp_layer_stream *s;
+    bp_status st = bp_layer_stream_open(&s, out, spec, opts, crs, g, ctx);
+    if (st != BP_OK) return st;
+    int end;
+    st = bp_layer_stream_next(s, out, SIZE_MAX, progress, pdata, &end, ctx);
+    bp_layer_stream_close(s);
     if (st != BP_OK) bp_layer_clear(out, g);
-    else if (progress)
-        progress(1.0, NULL, pdata);
     return st;
 }
 

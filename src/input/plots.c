@@ -1,14 +1,15 @@
 /*
  * plots.c — the candidate plots: read through OGR like every layer, then
  * the result is sized for them and given what the read stage knows of each
- * plot: its id (the --id-field, or the feature id), its feature id, its
- * area and whether it is an area at all.
+ * plot: its id (the --id-field, or the feature id), its feature id, a
+ * point on it, its area and whether it is an area at all, and its own
+ * capacity and storeys when asked.  bp_plots_stream() does the same chunk
+ * by chunk, for runs that keep only the result's per-plot numbers.
  */
 #include "input/input.h"
 
 #include <inttypes.h>
 #include <math.h>
-#include <stdlib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,63 +24,115 @@ static void field_list(OGRFeatureDefnH defn, char *buf, size_t size)
     }
 }
 
-/* Sets the id of every plot; *numeric tells whether they are whole numbers
- * (an integer field or feature ids). */
-static bp_status set_ids(const bp_plots_opts *o, const bp_layer *pl, bp_result *r, int *numeric, bp_ctx *ctx)
+/* The index of the id field (-1: feature ids) and whether the ids are
+ * whole numbers (an integer field or feature ids); sets r->id_field. */
+static bp_status id_field(const bp_plots_opts *o, const bp_layer *pl, bp_result *r, int *fi, int *numeric,
+                          bp_ctx *ctx)
 {
-    int fi = -1;
+    *fi = -1;
     *numeric = 1;
-    if (o->id_field) {
-        fi = OGR_FD_GetFieldIndex(pl->defn, o->id_field);
-        if (fi < 0) {
-            char fields[400];
-            field_list(pl->defn, fields, sizeof fields);
-            return bp_error(ctx, BP_ERR_USAGE, "%s: no field '%s' for --id-field (fields: %s)", pl->what, o->id_field,
-                            fields[0] ? fields : "none");
-        }
-        OGRFieldType t = OGR_Fld_GetType(OGR_FD_GetFieldDefn(pl->defn, fi));
-        *numeric = t == OFTInteger || t == OFTInteger64;
-        if (!(r->id_field = bp_strdup(o->id_field))) return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+    if (!o->id_field) return BP_OK;
+    *fi = OGR_FD_GetFieldIndex(pl->defn, o->id_field);
+    if (*fi < 0) {
+        char fields[400];
+        field_list(pl->defn, fields, sizeof fields);
+        return bp_error(ctx, BP_ERR_USAGE, "%s: no field '%s' for --id-field (fields: %s)", pl->what, o->id_field,
+                        fields[0] ? fields : "none");
     }
-    char buf[40];
-    int real = fi >= 0 && OGR_Fld_GetType(OGR_FD_GetFieldDefn(pl->defn, fi)) == OFTReal;
-    for (size_t i = 0; i < pl->n; i++) {
-        if (fi >= 0 && !OGR_F_IsFieldSetAndNotNull(pl->feat[i], fi))
-            return bp_error(ctx, BP_ERR_DATA, "%s: feature %" PRId64 " has no %s", pl->what, pl->fid[i], o->id_field);
-        const char *id = buf;
-        if (real) { /* the shortest text that reads back as the same number:
-                       1.5 and 1.5000000000000002 are two plots */
-            double v = OGR_F_GetFieldAsDouble(pl->feat[i], fi);
-            snprintf(buf, sizeof buf, "%.15g", v);
-            if (strtod(buf, NULL) != v) snprintf(buf, sizeof buf, "%.17g", v);
-        } else if (fi >= 0) id = OGR_F_GetFieldAsString(pl->feat[i], fi);
-        else snprintf(buf, sizeof buf, "%" PRId64, pl->fid[i]);
-        bp_status st = bp_result_set_id(r, i, id, ctx);
-        if (st != BP_OK) return st;
-    }
+    OGRFieldType t = OGR_Fld_GetType(OGR_FD_GetFieldDefn(pl->defn, *fi));
+    *numeric = t == OFTInteger || t == OFTInteger64;
+    if (!(r->id_field = bp_strdup(o->id_field))) return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
     return BP_OK;
 }
 
-/* A numeric field for every plot into *out (NaN where empty or not a
- * number >= 0); BP_ERR_USAGE when the layer has no such field. */
-static bp_status numeric_field(const bp_layer *pl, const char *field, const char *flag, double **out, bp_ctx *ctx)
+/* The fields of the plots' own numbers: --capacity-field and --levels-field
+ * (-1: not asked for). */
+typedef struct {
+    int capacity, levels;
+} num_fields;
+
+static bp_status num_field_index(const bp_layer *pl, const char *field, const char *flag, int *fi, bp_ctx *ctx)
 {
-    int fi = OGR_FD_GetFieldIndex(pl->defn, field);
-    if (fi < 0) {
-        char fields[400];
-        field_list(pl->defn, fields, sizeof fields);
-        return bp_error(ctx, BP_ERR_USAGE, "%s: no field '%s' for %s (fields: %s)", pl->what, field, flag,
-                        fields[0] ? fields : "none");
+    *fi = -1;
+    if (!field) return BP_OK;
+    *fi = OGR_FD_GetFieldIndex(pl->defn, field);
+    if (*fi >= 0) return BP_OK;
+    char fields[400];
+    field_list(pl->defn, fields, sizeof fields);
+    return bp_error(ctx, BP_ERR_USAGE, "%s: no field '%s' for %s (fields: %s)", pl->what, field, flag,
+                    fields[0] ? fields : "none");
+}
+
+/* Finds the fields and allocates their arrays in r (NaN: none). */
+static bp_status num_fields_init(const bp_plots_opts *o, const bp_layer *pl, bp_result *r, num_fields *nf,
+                                 bp_ctx *ctx)
+{
+    bp_status st = num_field_index(pl, o->capacity_field, "--capacity-field", &nf->capacity, ctx);
+    if (st == BP_OK) st = num_field_index(pl, o->levels_field, "--levels-field", &nf->levels, ctx);
+    if (st != BP_OK) return st;
+    size_t m = r->n ? r->n : 1;
+    if (nf->capacity >= 0 && !r->own_capacity && !(r->own_capacity = malloc(m * sizeof *r->own_capacity)))
+        return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+    if (nf->levels >= 0 && !r->levels && !(r->levels = malloc(m * sizeof *r->levels)))
+        return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < r->n; i++) {
+        if (r->own_capacity) r->own_capacity[i] = NAN;
+        if (r->levels) r->levels[i] = NAN;
     }
-    *out = malloc((pl->n ? pl->n : 1) * sizeof **out);
-    if (!*out) return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
-    for (size_t i = 0; i < pl->n; i++) {
-        (*out)[i] = NAN;
-        if (!OGR_F_IsFieldSetAndNotNull(pl->feat[i], fi)) continue;
-        const char *s = OGR_F_GetFieldAsString(pl->feat[i], fi);
-        char *end;
-        double v = strtod(s, &end);
-        if (end != s && !*end && isfinite(v) && v >= 0) (*out)[i] = v;
+    return bp_result_alloc_points(r, ctx);
+}
+
+/* A non-negative number from field fi of f, or NaN. */
+static double num_value(OGRFeatureH f, int fi)
+{
+    if (!OGR_F_IsFieldSetAndNotNull(f, fi)) return NAN;
+    const char *s = OGR_F_GetFieldAsString(f, fi);
+    char *end;
+    double v = strtod(s, &end);
+    return end != s && !*end && isfinite(v) && v >= 0 ? v : NAN;
+}
+
+/* Plots pl[0..n-1] become plots first.. of r: id, feature id, a point on
+ * the plot, area, the polygon flag, own capacity and storeys. */
+static bp_status set_plots(const bp_plots_opts *o, const bp_layer *pl, int fi, const num_fields *nf, size_t first,
+                           bp_geos *g, bp_result *r, bp_ctx *ctx)
+{
+    char buf[40];
+    int real = fi >= 0 && OGR_Fld_GetType(OGR_FD_GetFieldDefn(pl->defn, fi)) == OFTReal;
+    for (size_t k = 0; k < pl->n; k++) {
+        size_t i = first + k;
+        if (fi >= 0 && !OGR_F_IsFieldSetAndNotNull(pl->feat[k], fi))
+            return bp_error(ctx, BP_ERR_DATA, "%s: feature %" PRId64 " has no %s", pl->what, pl->fid[k], o->id_field);
+        const char *id = buf;
+        if (real) { /* the shortest text that reads back as the same number:
+                       1.5 and 1.5000000000000002 are two plots */
+            double v = OGR_F_GetFieldAsDouble(pl->feat[k], fi);
+            snprintf(buf, sizeof buf, "%.15g", v);
+            if (strtod(buf, NULL) != v) snprintf(buf, sizeof buf, "%.17g", v);
+        } else if (fi >= 0) id = OGR_F_GetFieldAsString(pl->feat[k], fi);
+        else snprintf(buf, sizeof buf, "%" PRId64, pl->fid[k]);
+        bp_status st = bp_result_set_id(r, i, id, ctx);
+        if (st != BP_OK) return st;
+        r->fid[i] = pl->fid[k];
+        GEOSGeometry *pt = GEOSPointOnSurface_r(g->h, pl->geom[k]);
+        if (pt) {
+            GEOSGeomGetX_r(g->h, pt, &r->px[i]);
+            GEOSGeomGetY_r(g->h, pt, &r->py[i]);
+            GEOSGeom_destroy_r(g->h, pt);
+        }
+        if (GEOSGeom_getDimensions_r(g->h, pl->geom[k]) == 2) {
+            r->flags[i] |= BP_PLOT_POLYGON;
+            GEOSArea_r(g->h, pl->geom[k], &r->area[i]);
+            /* larger than the Netherlands twice over: not a plot (wrong
+               units or CRS), and its capacity would not fit any integer */
+            if (!(r->area[i] <= BP_PLOT_MAX_AREA))
+                return bp_error(ctx, BP_ERR_DATA,
+                                "%s: plot %s has an area of %.3g m2, more than %.0f km2: not a building plot "
+                                "(wrong CRS or units?)",
+                                pl->what, bp_result_id(r, i), r->area[i], BP_PLOT_MAX_AREA / 1e6);
+        }
+        if (nf->capacity >= 0) r->own_capacity[i] = num_value(pl->feat[k], nf->capacity);
+        if (nf->levels >= 0) r->levels[i] = num_value(pl->feat[k], nf->levels);
     }
     return BP_OK;
 }
@@ -92,32 +145,68 @@ bp_status bp_plots_read(const bp_plots_opts *o, const bp_crs *crs, bp_geos *g, G
     if (st != BP_OK) return st;
     bp_layer_report(plots, ctx);
     if ((st = bp_result_alloc_plots(r, plots->n, ctx)) != BP_OK) return st;
-    int numeric;
-    if ((st = set_ids(o, plots, r, &numeric, ctx)) != BP_OK) return st;
-    if ((st = bp_result_alloc_points(r, ctx)) != BP_OK) return st;
-    for (size_t i = 0; i < plots->n; i++) {
-        r->fid[i] = plots->fid[i];
-        GEOSGeometry *pt = GEOSPointOnSurface_r(g->h, plots->geom[i]);
-        if (pt) {
-            GEOSGeomGetX_r(g->h, pt, &r->px[i]);
-            GEOSGeomGetY_r(g->h, pt, &r->py[i]);
-            GEOSGeom_destroy_r(g->h, pt);
-        }
-        if (GEOSGeom_getDimensions_r(g->h, plots->geom[i]) == 2) {
-            r->flags[i] |= BP_PLOT_POLYGON;
-            GEOSArea_r(g->h, plots->geom[i], &r->area[i]);
-            /* larger than the Netherlands twice over: not a plot (wrong
-               units or CRS), and its capacity would not fit any integer */
-            if (!(r->area[i] <= BP_PLOT_MAX_AREA))
-                return bp_error(ctx, BP_ERR_DATA,
-                                "%s: plot %s has an area of %.3g m2, more than %.0f km2: not a building plot "
-                                "(wrong CRS or units?)",
-                                plots->what, bp_result_id(r, i), r->area[i], BP_PLOT_MAX_AREA / 1e6);
-        }
-    }
-    if (o->capacity_field && (st = numeric_field(plots, o->capacity_field, "--capacity-field", &r->own_capacity, ctx)) != BP_OK)
-        return st;
-    if (o->levels_field && (st = numeric_field(plots, o->levels_field, "--levels-field", &r->levels, ctx)) != BP_OK)
-        return st;
+    int fi, numeric;
+    num_fields nf;
+    if ((st = id_field(o, plots, r, &fi, &numeric, ctx)) != BP_OK) return st;
+    if ((st = num_fields_init(o, plots, r, &nf, ctx)) != BP_OK) return st;
+    if ((st = set_plots(o, plots, fi, &nf, 0, g, r, ctx)) != BP_OK) return st;
     return bp_result_check_ids(r, numeric, plots->what, ctx);
+}
+
+/* Accumulates the geometry kinds of plots for the candidates layer type. */
+static void add_kinds(const bp_layer *pl, bp_geos *g, int *dims, int *all_points)
+{
+    for (size_t k = 0; k < pl->n; k++) {
+        *dims |= 1 << GEOSGeom_getDimensions_r(g->h, pl->geom[k]);
+        if (GEOSGeomTypeId_r(g->h, pl->geom[k]) != GEOS_POINT) *all_points = 0;
+    }
+}
+
+OGRwkbGeometryType bp_plots_geom_type(int dims, int all_points)
+{
+    if (dims == 4) return wkbMultiPolygon;
+    if (dims == 2) return wkbMultiLineString;
+    if (dims == 1) return all_points ? wkbPoint : wkbMultiPoint;
+    return wkbUnknown;
+}
+
+bp_status bp_plots_stream(const bp_plots_opts *o, size_t chunk, const bp_crs *crs, bp_geos *g,
+                          GDALProgressFunc progress, void *pdata, bp_plots_chunk_fn fn, void *ud, bp_layer *plots,
+                          OGRwkbGeometryType *geom_type, bp_result *r, bp_ctx *ctx)
+{
+    bp_layer_opts lo = {.where = o->where, .keep_attrs = 1};
+    bp_layer_stream *s;
+    bp_status st = bp_layer_stream_open(&s, plots, o->source, &lo, crs, g, ctx);
+    if (st != BP_OK) return st;
+    int fi, numeric, end = 0, dims = 0, all_points = 1;
+    num_fields nf;
+    st = id_field(o, plots, r, &fi, &numeric, ctx);
+    if (st == BP_OK) st = bp_result_alloc_plots(r, 0, ctx);
+    if (st == BP_OK) st = num_fields_init(o, plots, r, &nf, ctx);
+    while (st == BP_OK && !end) {
+        size_t first = r->n;
+        st = bp_layer_stream_next(s, plots, chunk ? chunk : 65536, progress, pdata, &end, ctx);
+        if (st != BP_OK || plots->n == 0) break;
+        add_kinds(plots, g, &dims, &all_points);
+        st = bp_result_grow_plots(r, first + plots->n, ctx);
+        if (st == BP_OK) st = set_plots(o, plots, fi, &nf, first, g, r, ctx);
+        if (st == BP_OK) st = fn(ud, plots->geom, plots->n, first, ctx);
+    }
+    bp_layer_stream_close(s);
+    /* the last chunk's features go; what, defn and the counts stay */
+    if (st == BP_OK) {
+        bp_layer last = *plots;
+        last.what = NULL;
+        last.defn = NULL;
+        bp_layer_clear(&last, g);
+        plots->n = 0;
+        plots->geom = NULL;
+        plots->feat = NULL;
+        plots->names = NULL;
+        plots->fid = NULL;
+        bp_layer_report(plots, ctx);
+        *geom_type = bp_plots_geom_type(dims, all_points);
+        st = bp_result_check_ids(r, numeric, plots->what, ctx);
+    }
+    return st;
 }

@@ -95,6 +95,18 @@ void bp_plot_reader_memory_free(bp_plot_reader *pr);
 bp_status bp_plot_reader_gpkg(bp_plot_reader *pr, const char *gpkg, const bp_result *r, const bp_layerdefs *defs,
                               bp_ctx *ctx);
 void bp_plot_reader_gpkg_free(bp_plot_reader *pr);
+/* A plot reader that reads each plot again from its source 'spec' (the
+ * candidates' source and where filter) by the feature id r->fid[i] (random
+ * access by fid), geometry processed as on the first read; 'type' is the
+ * candidates layer type found then.  Asked in rank order (r->order[0],
+ * [1], ...: the writer's order) it reads 'window' plots (0: 65536) ahead
+ * at a time in fid order, holding them until asked; any other plot is read
+ * on its own.
+ * Holds the source open and borrows crs and r (r->fid) until freed with
+ * bp_plot_reader_source_free(); on failure nothing is left open. */
+bp_status bp_plot_reader_source(bp_plot_reader *pr, const char *spec, const char *where, const bp_crs *crs,
+                                const bp_result *r, OGRwkbGeometryType type, size_t window, bp_ctx *ctx);
+void bp_plot_reader_source_free(bp_plot_reader *pr);
 
 typedef struct {
     const char *output;

@@ -72,6 +72,10 @@ size_t bp_result_reason(const bp_result *r, size_t i, char *buf, size_t size)
         snprintf(buf + len, size - len, "%sdoes not meet the filter: %s", len ? "; " : "", r->filter ? r->filter : "");
         len = strlen(buf);
     }
+    if (r->ngm && r->gemeente[i] == BP_NO_GEMEENTE) { /* a result with gemeenten, and none for this plot */
+        snprintf(buf + len, size - len, "%slies outside every gemeente: gap unknown", len ? "; " : "");
+        len = strlen(buf);
+    }
     if (r->attach && r->attach[i] > r->snap_tolerance_m) {
         if (isinf(r->attach[i]))
             snprintf(buf + len, size - len, "%sno walking distances: no walkable way", len ? "; " : "");

@@ -147,6 +147,56 @@ bp_status bp_result_alloc_plots(bp_result *r, size_t n, bp_ctx *ctx)
     return BP_OK;
 }
 
+/* Resizes one per-plot array to m elements of size sz. */
+static int resize(void *pp, size_t m, size_t sz)
+{
+    void **p = pp;
+    void *np = realloc(*p, (m ? m : 1) * sz);
+    if (!np) return -1;
+    *p = np;
+    return 0;
+}
+
+bp_status bp_result_grow_plots(bp_result *r, size_t n, bp_ctx *ctx)
+{
+    if (n < r->n) return bp_error(ctx, BP_ERR_NOMEM, "bp_result_grow_plots: %zu plots, fewer than %zu", n, r->n);
+    size_t k = r->ncat ? r->ncat : 1, old = r->n;
+    if (resize(&r->id_off, n, sizeof *r->id_off) || resize(&r->fid, n, sizeof *r->fid) ||
+        resize(&r->area, n, sizeof *r->area) || resize(&r->flags, n, 1) ||
+        resize(&r->gemeente, n, sizeof *r->gemeente) || resize(&r->dist, n * k, sizeof *r->dist) ||
+        resize(&r->count, n * k, sizeof *r->count) || resize(&r->cat_score, n * k, sizeof *r->cat_score) ||
+        resize(&r->suit, n * BP_NTYPES, sizeof *r->suit) || resize(&r->score, n * BP_NTYPES, sizeof *r->score) ||
+        resize(&r->capacity, n, sizeof *r->capacity) || resize(&r->knock, n, 1) ||
+        resize(&r->rank, n, sizeof *r->rank) || resize(&r->order, n, sizeof *r->order) ||
+        (r->px && (resize(&r->px, n, sizeof *r->px) || resize(&r->py, n, sizeof *r->py))) ||
+        (r->own_capacity && resize(&r->own_capacity, n, sizeof *r->own_capacity)) ||
+        (r->levels && resize(&r->levels, n, sizeof *r->levels)))
+        return bp_error(ctx, BP_ERR_NOMEM, "out of memory for %zu plots", n);
+    for (size_t i = old; i < n; i++) {
+        if (r->px) r->px[i] = r->py[i] = NAN;
+        if (r->own_capacity) r->own_capacity[i] = NAN;
+        if (r->levels) r->levels[i] = NAN;
+    }
+    size_t nn = n - old;
+    memset(r->area + old, 0, nn * sizeof *r->area);
+    memset(r->flags + old, 0, nn);
+    memset(r->count + old * k, 0, nn * k * sizeof *r->count);
+    memset(r->cat_score + old * k, 0, nn * k * sizeof *r->cat_score);
+    memset(r->suit + old * BP_NTYPES, 0, nn * BP_NTYPES * sizeof *r->suit);
+    memset(r->score + old * BP_NTYPES, 0, nn * BP_NTYPES * sizeof *r->score);
+    memset(r->capacity + old, 0, nn * sizeof *r->capacity);
+    memset(r->knock + old, 0, nn);
+    memset(r->rank + old, 0, nn * sizeof *r->rank);
+    for (size_t i = old * k; i < n * k; i++) r->dist[i] = NAN;
+    for (size_t i = old; i < n; i++) {
+        r->gemeente[i] = BP_NO_GEMEENTE;
+        r->order[i] = (uint32_t)i;
+        r->id_off[i] = 0;
+    }
+    r->n = n;
+    return BP_OK;
+}
+
 bp_status bp_result_alloc_attach(bp_result *r, bp_ctx *ctx)
 {
     free(r->attach);

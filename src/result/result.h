@@ -169,6 +169,11 @@ bp_status bp_result_set_categories(bp_result *r, char *const *names, size_t ncat
  * distances NaN, counts 0, flags 0, gemeente BP_NO_GEMEENTE, attach NULL.
  * Returns BP_OK or BP_ERR_NOMEM (then the result holds no plots). */
 bp_status bp_result_alloc_plots(bp_result *r, size_t n, bp_ctx *ctx);
+/* Grows every per-plot array to n plots (n >= r->n; plots 0..r->n-1 keep
+ * their values, the new ones start as in bp_result_alloc_plots): for a read
+ * in chunks.  Returns BP_OK or BP_ERR_NOMEM (then r is unchanged in size
+ * but some arrays may be larger). */
+bp_status bp_result_grow_plots(bp_result *r, size_t n, bp_ctx *ctx);
 /* Allocates attach[] (network distances); BP_OK or BP_ERR_NOMEM. */
 bp_status bp_result_alloc_attach(bp_result *r, bp_ctx *ctx);
 /* Appends plot id 'id' for plot i (ids must be set in plot order).

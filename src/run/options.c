@@ -35,6 +35,8 @@ bp_status bp_options_make(const bp_config *c, bp_options *o, bp_ctx *ctx)
     }
     o->plots = (bp_plots_opts){c->candidates, c->id_field, c->candidates_where, c->capacity_field, c->levels_field};
     o->gemeenten = (bp_gemeenten_opts){c->gemeenten, c->code_field, c->name_field};
+    o->assign = (bp_gap_assign_opts){c->gemeenten_outside == 1};
+    o->chunk = (size_t)c->chunk_plots;
     o->targets = c->targets;
     o->crs = c->crs;
     o->assume_crs = c->assume_crs;

@@ -7,6 +7,21 @@
  *
  * Each stage gets its own options (options.c).  Everything a run holds is
  * in one struct pipeline, so two runs in one process share nothing.
+ *
+ * Two ways through read and distances:
+ *   in memory  every plot's geometry and attributes are read, then the
+ *              gemeenten and distances computed over all of them, and the
+ *              writer takes them from memory.  Walking distances and the
+ *              SQL filter (which query all plots at once) go this way, as
+ *              does candidates.chunk: 0.
+ *   streamed   (straight-line distances, no filter) the plots are read in
+ *              chunks of candidates.chunk plots; each chunk's gemeenten and
+ *              distances are computed while its geometries are in memory,
+ *              then they are freed: the run keeps only the result's
+ *              per-plot numbers.  The writer reads each plot again from
+ *              the source by feature id, in rank order (random access by
+ *              fid; output/reader.c), processed exactly as on the first
+ *              read, so both ways write the same candidates.
  */
 #include "run/run.h"
 
@@ -30,6 +45,10 @@ typedef struct {
     GEOSGeometry **gm_geoms;     /* r->ngm */
     bp_network *net;
     double *vertex_dist;
+    int streamed;                /* plots read in chunks (see above) */
+    OGRwkbGeometryType plot_type;
+    bp_gap_assigner *assigner;
+    double t_read, t_gemeente, t_dist; /* seconds, streamed */
     GDALProgressFunc progress;
     void *pdata;
     struct timespec phase;
@@ -38,20 +57,36 @@ typedef struct {
     uint64_t fingerprint;        /* of previous's decisions when read */
 } pipeline;
 
-/* A GDAL scaled progress for a stage: [lo, hi] of the run's progress. */
-static void *scale(pipeline *p, double lo, double hi)
+/* The progress of one phase: [lo, hi] of the run's progress, reported to
+ * the caller with the phase's name as the message.  On the stack of the
+ * stage that reports it. */
+typedef struct {
+    pipeline *p;
+    double lo, hi;
+    const char *name;
+} phase;
+
+static int CPL_STDCALL phase_progress(double done, const char *msg, void *ud)
 {
-    return p->progress ? GDALCreateScaledProgress(lo, hi, p->progress, p->pdata) : NULL;
+    (void)msg;
+    const phase *ph = ud;
+    done = done < 0 ? 0 : done > 1 ? 1 : done;
+    return ph->p->progress(ph->lo + done * (ph->hi - ph->lo), ph->name, ph->p->pdata);
+}
+
+static phase scale(pipeline *p, double lo, double hi, const char *name)
+{
+    return (phase){p, lo, hi, name};
 }
 
 static GDALProgressFunc scaled_fn(pipeline *p)
 {
-    return p->progress ? GDALScaledProgress : NULL;
+    return p->progress ? phase_progress : NULL;
 }
 
-static bp_status interrupted(pipeline *p, double done, bp_ctx *ctx)
+static bp_status interrupted(pipeline *p, double done, const char *name, bp_ctx *ctx)
 {
-    if (p->progress && !p->progress(done, NULL, p->pdata)) return bp_error(ctx, BP_ERR_ABORTED, "interrupted");
+    if (p->progress && !p->progress(done, name, p->pdata)) return bp_error(ctx, BP_ERR_ABORTED, "interrupted");
     return BP_OK;
 }
 
@@ -74,10 +109,9 @@ static bp_status read_facilities(pipeline *p, bp_ctx *ctx)
     if (o->use_network) { /* the graph, and the facilities from OSM, in one pass */
         bp_osm_request req = {o->osm_tags, o->cat, o->ncat, p->fac};
         bp_network_opts no = o->network;
-        void *sp = scale(p, 0.15, 0.3);
-        no.progress = scaled_fn(p), no.pdata = sp;
+        phase sp = scale(p, 0.15, 0.3, "walking network");
+        no.progress = scaled_fn(p), no.pdata = &sp;
         st = bp_network_load(&no, &p->crs, &p->g, o->any_osm ? &req : NULL, &p->net, ctx);
-        if (sp) GDALDestroyScaledProgress(sp);
     } else if (o->any_osm) {
         st = bp_osm_facilities(o->network.source, o->osm_tags, o->cat, o->ncat, &p->crs, &p->g, p->fac, ctx);
     }
@@ -86,14 +120,61 @@ static bp_status read_facilities(pipeline *p, bp_ctx *ctx)
     return st;
 }
 
+/* One chunk of a streamed read: its gemeenten and straight distances. */
+static bp_status stream_chunk(void *ud, GEOSGeometry *const *plots, size_t n, size_t first, bp_ctx *ctx)
+{
+    pipeline *p = ud;
+    bp_result *r = p->r;
+    struct timespec t0, t1, t2;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    p->t_read += bp_seconds(&p->phase, &t0);
+    bp_status st = bp_gap_assigner_run(p->assigner, r, plots, n, first, ctx);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (st == BP_OK)
+        st = bp_euclidean_distances(&p->o.euclidean, plots, n, p->fac, r->ncat, r->dist + first * r->ncat,
+                                    r->count + first * r->ncat, NULL, NULL, ctx);
+    clock_gettime(CLOCK_MONOTONIC, &t2);
+    p->t_gemeente += bp_seconds(&t0, &t1);
+    p->t_dist += bp_seconds(&t1, &t2);
+    p->phase = t2;
+    return st;
+}
+
+/* The streamed read: the other inputs first, then the plots in chunks
+ * through gemeente and distances. */
+static bp_status stream_stage(pipeline *p, bp_ctx *ctx)
+{
+    const bp_options *o = &p->o;
+    bp_status st = bp_result_set_categories(p->r, o->cat, o->ncat, o->radius_m, ctx);
+    if (st == BP_OK) st = bp_gemeenten_read(&o->gemeenten, &p->crs, &p->g, p->r, &p->gm_geoms, &p->gml, ctx);
+    if (st == BP_OK) st = bp_targets_read(o->targets, p->r, ctx);
+    if (st == BP_OK) st = read_facilities(p, ctx);
+    bp_debug_phase("inputs", &p->phase);
+    if (st == BP_OK && !(p->assigner = bp_gap_assigner_new(&o->assign, p->r, p->gm_geoms, &p->g, ctx)))
+        st = bp_ctx_status(ctx);
+    phase sp = scale(p, 0.0, 0.45, "plots and distances");
+    if (st == BP_OK)
+        st = bp_plots_stream(&o->plots, o->chunk, &p->crs, &p->g, scaled_fn(p), &sp, stream_chunk, p, &p->plots,
+                             &p->plot_type, p->r, ctx);
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    p->t_read += bp_seconds(&p->phase, &now);
+    p->phase = now;
+    if (st == BP_OK) st = bp_gap_assigner_finish(p->assigner, p->r, p->plots.what, NULL, ctx);
+    if (st == BP_OK) bp_gap_warn_missing(p->r, o->rank.profile, o->targets, ctx);
+    CPLDebug("BODNAARPLOT", "%-20s %.3f s", "candidates", p->t_read);
+    CPLDebug("BODNAARPLOT", "%-20s %.3f s", "gemeente", p->t_gemeente);
+    CPLDebug("BODNAARPLOT", "%-20s %.3f s", "distances", p->t_dist);
+    return st;
+}
+
 static bp_status read_stage(pipeline *p, bp_ctx *ctx)
 {
     const bp_options *o = &p->o;
     bp_status st = bp_result_set_categories(p->r, o->cat, o->ncat, o->radius_m, ctx);
-    void *sp = scale(p, 0.0, 0.15);
+    phase sp = scale(p, 0.0, 0.15, "reading plots");
     bp_debug_begin("read candidates");
-    if (st == BP_OK) st = bp_plots_read(&o->plots, &p->crs, &p->g, scaled_fn(p), sp, &p->plots, p->r, ctx);
-    if (sp) GDALDestroyScaledProgress(sp);
+    if (st == BP_OK) st = bp_plots_read(&o->plots, &p->crs, &p->g, scaled_fn(p), &sp, &p->plots, p->r, ctx);
     bp_debug_phase("candidates", &p->phase);
     if (st == BP_OK && p->plots.n) { /* distances are measured in the CRS: it must keep them true */
         double x0, y0, x1, y1;
@@ -108,20 +189,20 @@ static bp_status read_stage(pipeline *p, bp_ctx *ctx)
                     "areas will be wrong by that much: use a local projected CRS (EPSG:28992 in the Netherlands)",
                     p->crs.target_name, k);
     }
-    if (st == BP_OK && (st = interrupted(p, 0.15, ctx)) == BP_OK) {
+    if (st == BP_OK && (st = interrupted(p, 0.15, "gemeenten", ctx)) == BP_OK) {
         bp_debug_begin("read gemeenten");
         st = bp_gemeenten_read(&o->gemeenten, &p->crs, &p->g, p->r, &p->gm_geoms, &p->gml, ctx);
     }
-    if (st == BP_OK && (st = interrupted(p, 0.16, ctx)) == BP_OK) {
+    if (st == BP_OK && (st = interrupted(p, 0.16, "targets", ctx)) == BP_OK) {
         bp_debug_begin("read targets");
         st = bp_targets_read(o->targets, p->r, ctx);
     }
-    if (st == BP_OK && (st = interrupted(p, 0.17, ctx)) == BP_OK) {
+    if (st == BP_OK && (st = interrupted(p, 0.17, "facilities", ctx)) == BP_OK) {
         bp_debug_begin("read facilities");
         st = read_facilities(p, ctx);
     }
     bp_debug_phase("inputs", &p->phase);
-    if (st == BP_OK) st = interrupted(p, o->use_network ? 0.3 : 0.2, ctx);
+    if (st == BP_OK) st = interrupted(p, o->use_network ? 0.3 : 0.2, "reading inputs", ctx);
     return st;
 }
 
@@ -138,13 +219,12 @@ static bp_status network_distances(pipeline *p, bp_ctx *ctx)
     bp_network_out out = {.plot_attach = r->attach, .fac_unattached = unatt,
                           .want_vertex_dist = o->network.walk_network != BP_WALK_NETWORK_NONE};
     bp_network_opts no = o->network;
-    void *sp = scale(p, 0.45, 0.7);
-    no.progress = scaled_fn(p), no.pdata = sp;
+    phase sp = scale(p, 0.45, 0.7, "walking distances");
+    no.progress = scaled_fn(p), no.pdata = &sp;
     if (st == BP_OK)
         st = bp_network_distances(p->net, &no, &p->g, p->plots.geom, r->n, p->fac, o->ncat, r->dist,
                                   o->network.counts ? r->count : NULL, &out, ctx);
-    if (sp) GDALDestroyScaledProgress(sp);
-    if (st == BP_OK) st = interrupted(p, 0.7, ctx);
+    if (st == BP_OK) st = interrupted(p, 0.7, "walking distances", ctx);
     p->vertex_dist = out.vertex_dist;
     r->snap_tolerance_m = o->network.snap_tolerance_m;
     for (size_t c = 0; st == BP_OK && c < o->ncat; c++)
@@ -168,8 +248,8 @@ static bp_status distance_stage(pipeline *p, bp_ctx *ctx)
 {
     bp_result *r = p->r;
     bp_debug_begin("gemeente");
-    bp_status st = bp_gap_assign(r, p->gm_geoms, p->plots.geom, r->n, 0, &p->g, ctx);
-    if (st == BP_OK) st = interrupted(p, 0.2, ctx);
+    bp_status st = bp_gap_assign_all(&p->o.assign, r, p->gm_geoms, p->plots.geom, r->n, p->plots.what, &p->g, ctx);
+    if (st == BP_OK) st = interrupted(p, 0.2, "gemeenten", ctx);
     if (st != BP_OK) return st;
     bp_gap_warn_missing(r, p->o.rank.profile, p->o.targets, ctx);
     bp_debug_phase("gemeente", &p->phase);
@@ -177,16 +257,15 @@ static bp_status distance_stage(pipeline *p, bp_ctx *ctx)
     /* straight distances and counts; with counts over the network, none */
     if (!net || !p->o.network.counts) {
         bp_debug_begin("distances");
-        void *sp = net ? scale(p, 0.3, 0.45) : scale(p, 0.2, 0.7);
+        phase sp = net ? scale(p, 0.3, 0.45, "distances") : scale(p, 0.2, 0.7, "distances");
         st = bp_euclidean_distances(&p->o.euclidean, p->plots.geom, r->n, p->fac, r->ncat, r->dist, r->count,
-                                    scaled_fn(p), sp, ctx);
-        if (sp) GDALDestroyScaledProgress(sp);
+                                    scaled_fn(p), &sp, ctx);
     }
     bp_debug_phase("distances", &p->phase);
     /* walking distances replace the straight ones; counts too when asked */
     if (st == BP_OK && p->o.use_network) st = network_distances(p, ctx);
     /* the filter needs the plots' attributes and geometry: now, while here */
-    if (st == BP_OK && p->o.filter && (st = interrupted(p, 0.7, ctx)) == BP_OK) {
+    if (st == BP_OK && p->o.filter && (st = interrupted(p, 0.7, "filter", ctx)) == BP_OK) {
         bp_debug_begin("filter");
         bp_filter_input fin = {.plots = &p->plots, .r = r, .so = &p->o.score, .progress = p->progress,
                                .pdata = p->pdata};
@@ -298,7 +377,9 @@ static bp_status write_stage(pipeline *p, time_t started, int *again, bp_ctx *ct
     bp_info_run(&info, p->cfg, started);
     if (p->net) bp_network_info(p->net, &info);
     else bp_kv_add(&info, "distance", "euclidean (exact, GEOS, to the plot geometry)");
-    bp_layer_info(&p->plots, "candidates", p->o.plots.source, &info);
+    bp_layer counts = p->plots; /* streamed: no plots left in it, but r->n of them used */
+    if (p->streamed) counts.n = r->n;
+    bp_layer_info(&counts, "candidates", p->o.plots.source, &info);
     bp_layer_info(&p->gml, "gemeenten", p->o.gemeenten.source, &info);
     for (size_t c = 0; c < p->o.ncat; c++) {
         char pfx[64];
@@ -315,17 +396,19 @@ static bp_status write_stage(pipeline *p, time_t started, int *again, bp_ctx *ct
     r->info = info;
 
     bp_plot_reader pr = {0};
-    bp_status st = bp_plot_reader_memory(&pr, &p->plots, ctx);
+    bp_status st = p->streamed ? bp_plot_reader_source(&pr, p->o.plots.source, p->o.plots.where, &p->crs, r,
+                                                       p->plot_type, p->o.chunk, ctx)
+                               : bp_plot_reader_memory(&pr, &p->plots, ctx);
     bp_write_input in = {.r = r, .plots = &pr, .facilities = p->fac, .fac_sources = p->o.fac_source,
                          .net = p->o.network.walk_network != BP_WALK_NETWORK_NONE ? p->net : NULL,
                          .vertex_dist = p->vertex_dist, .previous = p->previous, .gone = &p->gone,
                          .changed_meanwhile = again ? changed_meanwhile : NULL, .changed_ud = p, .again = again};
     bp_write_opts wo = p->o.write;
     wo.srs = p->crs.target;
-    void *sp = scale(p, 0.7, 1.0);
-    if (st == BP_OK) st = bp_write(&in, &wo, scaled_fn(p), sp, ctx);
-    if (sp) GDALDestroyScaledProgress(sp);
-    bp_plot_reader_memory_free(&pr);
+    phase sp = scale(p, p->streamed ? 0.45 : 0.7, 1.0, "writing");
+    if (st == BP_OK) st = bp_write(&in, &wo, scaled_fn(p), &sp, ctx);
+    if (p->streamed) bp_plot_reader_source_free(&pr);
+    else bp_plot_reader_memory_free(&pr);
     bp_debug_phase("write", &p->phase);
     return st;
 }
@@ -358,6 +441,7 @@ static void pipeline_clear(pipeline *p)
     free(p->fac);
     if (p->r) bp_gemeenten_free(p->gm_geoms, p->r->ngm, &p->g);
     bp_network_free(p->net, &p->g);
+    bp_gap_assigner_free(p->assigner);
     free(p->vertex_dist);
     bp_result_free(p->r);
     bp_decisions_clear(&p->gone);
@@ -454,8 +538,13 @@ static bp_status run(pipeline *p, bp_summary *summary, bp_ctx *ctx)
     if ((st = bp_geos_init(&p->g, ctx)) != BP_OK) return st;
     if ((st = bp_result_set_params(p->r, &p->o.score, &p->o.gap, &p->o.rank, p->o.filter, ctx)) != BP_OK) return st;
 
-    if ((st = read_stage(p, ctx)) != BP_OK) return st;
-    if ((st = distance_stage(p, ctx)) != BP_OK) return st;
+    p->streamed = p->o.chunk > 0 && !p->o.use_network && !p->o.filter;
+    if (p->streamed) {
+        if ((st = stream_stage(p, ctx)) != BP_OK) return st;
+    } else {
+        if ((st = read_stage(p, ctx)) != BP_OK) return st;
+        if ((st = distance_stage(p, ctx)) != BP_OK) return st;
+    }
     /* decisions made in QGIS while the run worked are not lost: when the
        output changed before the new file replaces it, read them again */
     for (int round = 0;; round++) {

@@ -25,6 +25,8 @@
 typedef struct {
     bp_plots_opts plots;
     bp_gemeenten_opts gemeenten;
+    bp_gap_assign_opts assign;
+    size_t chunk;            /* plots per chunk of a streamed read; 0: in memory */
     const char *targets;
     const char *crs, *assume_crs;
     /* facility categories, in configuration order */
