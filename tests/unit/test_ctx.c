@@ -12,8 +12,8 @@ static void first_error_wins(void **state)
     assert_int_equal(bp_ctx_status(ctx), BP_OK);
     assert_string_equal(bp_ctx_errmsg(ctx), "");
     assert_int_equal(bp_error(ctx, BP_ERR_DATA, "kavels.gpkg: feature %d has no id", 7), BP_ERR_DATA);
-    /* a later error returns its own status but leaves the first one */
-    assert_int_equal(bp_error(ctx, BP_ERR_IO, "disk full"), BP_ERR_IO);
+    /* a later error leaves the first one, and returns its status */
+    assert_int_equal(bp_error(ctx, BP_ERR_IO, "disk full"), BP_ERR_DATA);
     assert_int_equal(bp_ctx_status(ctx), BP_ERR_DATA);
     assert_string_equal(bp_ctx_errmsg(ctx), "kavels.gpkg: feature 7 has no id");
     bp_ctx_clear(ctx);

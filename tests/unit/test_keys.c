@@ -60,16 +60,17 @@ static void set_fails(const char *key, const char *value, const char *message)
 
 static const char *const default_listing =
     "candidates.source=\ncandidates.id_field=\ncandidates.where=\ncandidates.capacity_field=\n"
-    "candidates.levels_field=\n"
-    "gemeenten.source=\ngemeenten.code_field=gemeentecode\ngemeenten.name_field=gemeentenaam\n"
+    "candidates.levels_field=\ncandidates.chunk=65536\ngemeenten.source=\n"
+    "gemeenten.code_field=gemeentecode\ngemeenten.name_field=gemeentenaam\ngemeenten.outside=warn\n"
     "targets.source=\nassume_crs=\nnetwork.source=\nnetwork.profile=walk\ndistance=euclidean\n"
-    "facilities_from_osm=false\nnetwork.snap_tolerance_m=250\nprofile=geclusterd\nradius_m=500\n"
-    "density_homes_per_ha=60\nfloor_area_per_home_m2=85\ngap_weight=0.25\ncandidates.filter=\n"
-    "profiles.nultreden.min_homes=1\nprofiles.geclusterd.min_homes=12\nprofiles.zorggeschikt.min_homes=12\n"
-    "crs=EPSG:28992\nthreads=0\ndecisions=\nprogram=false\nprogram.min_spacing_m=\n"
-    "program.min_spacing_m.nultreden=0\nprogram.min_spacing_m.geclusterd=400\n"
-    "program.min_spacing_m.zorggeschikt=400\nprogram.solver=exact\nprogram.time_limit_s=10\n"
-    "program.max_candidates=300\noutput=\nformat=GPKG\noverwrite=false";
+    "facilities_from_osm=false\nnetwork.snap_tolerance_m=250\nnetwork.rules=\nnetwork.override=\n"
+    "network.costs=\nnetwork.island_m=1000\nnetwork.counts=straight\nnetwork.walk_network=around\n"
+    "profile=geclusterd\nradius_m=500\ndensity_homes_per_ha=60\nfloor_area_per_home_m2=85\n"
+    "gap_weight=0.25\ncandidates.filter=\nprofiles.nultreden.min_homes=1\n"
+    "profiles.geclusterd.min_homes=12\nprofiles.zorggeschikt.min_homes=12\ncrs=EPSG:28992\nthreads=0\n"
+    "decisions=\nprogram=false\nprogram.min_spacing_m=\nprogram.min_spacing_m.nultreden=0\n"
+    "program.min_spacing_m.geclusterd=400\nprogram.min_spacing_m.zorggeschikt=400\nprogram.solver=exact\n"
+    "program.time_limit_s=10\nprogram.max_candidates=300\noutput=\nformat=GPKG\noverwrite=false";
 
 static void defaults(void **state)
 {
@@ -257,22 +258,22 @@ static void unknown_keys(void **state)
     set_fails("colour", "red",
               "p.yaml line 3: unknown key 'colour' (known here: candidates, facilities, gemeenten, targets, "
               "assume_crs, network, distance, facilities_from_osm, osm_facilities, profile, radius_m, "
-              "density_homes_per_ha, floor_area_per_home_m2, gap_weight, criteria, weight, min_homes, profiles, crs, "
+              "density_homes_per_ha, floor_area_per_home_m2, gap_weight, criteria, profiles, crs, "
               "threads, decisions, program, output, format, overwrite)");
     set_fails("candidates.sourse", "x",
               "p.yaml line 3: unknown key 'candidates.sourse' (known here: source, id_field, where, capacity_field, "
-              "levels_field, filter)");
+              "levels_field, chunk, filter)");
     set_fails("criteria.supermarkt.ful_m", "5",
               "p.yaml line 3: unknown key 'criteria.supermarkt.ful_m' (known here: full_m, zero_m, knockout_m, decay)");
     set_fails("facilities.zorg.bron", "x",
               "p.yaml line 3: unknown key 'facilities.zorg.bron' (known here: source, where, name_field)");
     set_fails("network.snap", "5",
-              "p.yaml line 3: unknown key 'network.snap' (known here: source, profile, snap_tolerance_m)");
+              "p.yaml line 3: unknown key 'network.snap' (known here: source, profile, snap_tolerance_m, rules, override, costs, island_m, counts, walk_network)");
     /* the part that is wrong may come before the last */
     set_fails("profiles.geclusterd.weight.zorg", "3",
               "p.yaml line 3: unknown key 'profiles.geclusterd.weight.zorg' (known here: min_homes, weights)");
     set_fails("gemeenten.code.field", "x",
-              "p.yaml line 3: unknown key 'gemeenten.code.field' (known here: source, code_field, name_field)");
+              "p.yaml line 3: unknown key 'gemeenten.code.field' (known here: source, code_field, name_field, outside)");
     /* a key that stops short names what may follow */
     set_fails("criteria.zorg", "500",
               "p.yaml line 3: unknown key 'criteria.zorg' (known here: full_m, zero_m, knockout_m, decay)");
@@ -513,7 +514,10 @@ static int check_help_flags(const char *help, bp_command cmd)
                             : !strcmp(flag, "--facility") ? "supermarkt=s.gpkg"
                             : !strcmp(arg, "CAT=M") ? "supermarkt=300"
                             : !strcmp(arg, "CAT=W") ? "supermarkt=2"
-                            : !strcmp(arg, "M2") ? "90"
+                            : !strcmp(arg, "M2") || !strcmp(arg, "AREA") ? "90"
+                            : !strcmp(arg, "WHAT") ? "warn"
+                            : !strcmp(arg, "C") ? "network"
+                            : !strcmp(flag, "--walk-network") ? "all"
                             : !strcmp(arg, "S") ? "greedy"
                             : !strcmp(arg, "FMT") ? "csv"
                             : !strcmp(arg, "TYPE") ? "nultreden"
@@ -573,7 +577,7 @@ static void help(void **state)
         "(default 500)\n",
         "  --density N ",
         "(default 60)\n",
-        "  --floor-area-per-home M2 ",
+        "  --floor-area-per-home AREA ",
         "(default 85)\n",
         "  --gap-weight W ",
         "(default 0.25)\n",
@@ -613,7 +617,7 @@ static void help(void **state)
     char line[256];
     snprintf(line, sizeof line, "%.*s", (int)(strchr(ow, '\n') - ow), ow);
     assert_null(strstr(line, "(default"));
-    assert_int_equal(check_help_flags(h, BP_CMD_SCORE), 39);
+    assert_int_equal(check_help_flags(h, BP_CMD_SCORE), 44);
     free(h);
 
     h = bp_config_help(BP_CMD_RESCORE);

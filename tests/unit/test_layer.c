@@ -182,8 +182,9 @@ static void reading(void **state)
     /* run_info rows and the warning */
     bp_kv kv = {0};
     bp_layer_info(&l, "candidates", "kavels.gpkg", &kv);
-    assert_int_equal(kv.n, 5);
+    assert_int_equal(kv.n, 6);
     assert_string_equal(bp_kv_get(&kv, "input.candidates.source"), "kavels.gpkg");
+    assert_string_equal(bp_kv_get(&kv, "input.candidates.skipped_degenerate"), "0");
     assert_string_equal(bp_kv_get(&kv, "input.candidates.features_read"), "6");
     assert_string_equal(bp_kv_get(&kv, "input.candidates.features_used"), "4");
     assert_string_equal(bp_kv_get(&kv, "input.candidates.repaired"), "1");

@@ -341,7 +341,7 @@ static void failures_leave_nothing(void **state)
         const char *message;
     } cases[] = {
         {{"targets", "", NULL}, BP_ERR_USAGE, "no targets CSV given (--targets or targets:)"},
-        {{"candidates", "/vsimem/run/buiten.geojson", NULL}, BP_ERR_DATA,
+        {{"candidates", "/vsimem/run/buiten.geojson", "gemeenten.outside", "error", NULL}, BP_ERR_DATA,
          "candidate plot 999 lies outside every gemeente polygon"},
         {{"candidates", "/vsimem/run/weg.geojson", NULL}, BP_ERR_DATA, "/vsimem/run/weg.geojson: not a vector data source"},
         {{"facilities.zorg", "/vsimem/run/weg.gpkg", NULL}, BP_ERR_DATA,
