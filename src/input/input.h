@@ -91,9 +91,11 @@ bp_status bp_layer_read(bp_layer *out, const char *spec, const bp_layer_opts *op
  * Holds the source open; borrows crs and g (one thread at a time). */
 typedef struct bp_layer_stream bp_layer_stream;
 /* Opens the layer as bp_layer_read does; 'out' gets what, defn (keep_attrs)
- * and no features yet.  On failure nothing is left open, out is cleared. */
+ * and no features yet.  'progress' (may be NULL) is asked while a where
+ * filter runs in SQLite, so Ctrl-C stops it.  On failure nothing is left
+ * open, out is cleared. */
 bp_status bp_layer_stream_open(bp_layer_stream **s, bp_layer *out, const char *spec, const bp_layer_opts *opts,
-                               const bp_crs *crs, bp_geos *g, bp_ctx *ctx);
+                               const bp_crs *crs, bp_geos *g, GDALProgressFunc progress, void *pdata, bp_ctx *ctx);
 /* Frees the features of the previous chunk in 'out', then reads up to max
  * features with geometry into it (processed as bp_layer_read does: curves
  * linearised, 2D, reprojected, repaired); the counts (n_read, n_skipped,

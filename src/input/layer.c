@@ -391,7 +391,7 @@ void bp_layer_stream_close(bp_layer_stream *s)
 }
 
 bp_status bp_layer_stream_open(bp_layer_stream **sp, bp_layer *out, const char *spec, const bp_layer_opts *opts,
-                               const bp_crs *crs, bp_geos *g, bp_ctx *ctx)
+                               const bp_crs *crs, bp_geos *g, GDALProgressFunc progress, void *pdata, bp_ctx *ctx)
 {
     *sp = NULL;
     memset(out, 0, sizeof *out);
@@ -412,7 +412,7 @@ bp_status bp_layer_stream_open(bp_layer_stream **sp, bp_layer *out, const char *
     OGRFeatureDefnH defn = OGR_L_GetLayerDefn(s->lyr);
     s->ws.reader = GEOSWKBReader_create_r(g->h);
     if (!out->what || !s->ws.reader) st = bp_error(ctx, BP_ERR_NOMEM, "out of memory");
-    bp_sql_guard_init(&s->wg, WHERE_MAX_STEPS, NULL, NULL, 0.0);
+    bp_sql_guard_init(&s->wg, WHERE_MAX_STEPS, progress, pdata, 0.0);
     s->db = opts->where && *opts->where ? sqlite_of(s->ds) : NULL;
     if (s->db) sqlite3_progress_handler(s->db, BP_SQL_GUARD_EVERY, bp_sql_guard_step, &s->wg);
     if (st == BP_OK) st = name_field_index(defn, opts, out->what, &s->name_idx, ctx);
@@ -535,7 +535,7 @@ bp_status bp_layer_read(bp_layer *out, const char *spec, const bp_layer_opts *op
                         GDALProgressFunc progress, void *pdata, bp_ctx *ctx)
 {
     bp_layer_stream *s;
-    bp_status st = bp_layer_stream_open(&s, out, spec, opts, crs, g, ctx);
+    bp_status st = bp_layer_stream_open(&s, out, spec, opts, crs, g, progress, pdata, ctx);
     if (st != BP_OK) return st;
     int end;
     st = bp_layer_stream_next(s, out, SIZE_MAX, progress, pdata, &end, ctx);

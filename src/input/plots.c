@@ -176,7 +176,7 @@ bp_status bp_plots_stream(const bp_plots_opts *o, size_t chunk, const bp_crs *cr
 {
     bp_layer_opts lo = {.where = o->where, .keep_attrs = 1};
     bp_layer_stream *s;
-    bp_status st = bp_layer_stream_open(&s, plots, o->source, &lo, crs, g, ctx);
+    bp_status st = bp_layer_stream_open(&s, plots, o->source, &lo, crs, g, progress, pdata, ctx);
     if (st != BP_OK) return st;
     int fi, numeric, end = 0, dims = 0, all_points = 1;
     num_fields nf;

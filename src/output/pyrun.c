@@ -24,9 +24,11 @@ bp_status bp_pyrun_check(const char *gpkg, const char *out, int overwrite, bp_ct
     struct stat in, o;
     if (stat(gpkg, &in) != 0) return bp_error(ctx, BP_ERR_USAGE, "%s: %s", gpkg, strerror(errno));
     if (access(gpkg, R_OK) != 0) return bp_error(ctx, BP_ERR_USAGE, "%s: %s", gpkg, strerror(errno));
+    /* the same rule as every output: never an input */
+    const char *inputs[] = {gpkg}, *what[] = {"the GeoPackage to render"};
+    bp_status st = bp_write_check_inputs(out, inputs, what, 1, ctx);
+    if (st != BP_OK) return st;
     if (stat(out, &o) == 0) {
-        if (o.st_dev == in.st_dev && o.st_ino == in.st_ino)
-            return bp_error(ctx, BP_ERR_USAGE, "%s: is the input GeoPackage; choose another output", out);
         if (S_ISDIR(o.st_mode)) return bp_error(ctx, BP_ERR_USAGE, "%s: is a directory", out);
         if (!overwrite) return bp_error(ctx, BP_ERR_USAGE, "%s: exists; pass --overwrite to replace it", out);
     }

@@ -314,7 +314,7 @@ bp_status bp_plot_reader_source(bp_plot_reader *pr, const char *spec, const char
     if (st == BP_OK && (!m->feat || !m->geom || !m->sorted || !(m->w = GEOSWKBWriter_create_r(m->g.h))))
         st = bp_error(ctx, BP_ERR_NOMEM, "out of memory");
     bp_layer_opts lo = {.where = where, .keep_attrs = 1};
-    if (st == BP_OK) st = bp_layer_stream_open(&m->s, &m->info, spec, &lo, crs, &m->g, ctx);
+    if (st == BP_OK) st = bp_layer_stream_open(&m->s, &m->info, spec, &lo, crs, &m->g, NULL, NULL, ctx);
     if (st != BP_OK) {
         bp_plot_reader_source_free(pr);
         return st;

@@ -121,6 +121,23 @@ static bp_status read_facilities(pipeline *p, bp_ctx *ctx)
 }
 
 /* One chunk of a streamed read: its gemeenten and straight distances. */
+/* Distances are measured in the CRS: it must keep them true around the
+ * candidates (one plot tells). */
+static void check_scale(pipeline *p, const GEOSGeometry *plot, bp_ctx *ctx)
+{
+    double x0, y0, x1, y1;
+    GEOSGeom_getXMin_r(p->g.h, plot, &x0);
+    GEOSGeom_getYMin_r(p->g.h, plot, &y0);
+    GEOSGeom_getXMax_r(p->g.h, plot, &x1);
+    GEOSGeom_getYMax_r(p->g.h, plot, &y1);
+    double k = bp_crs_scale_at(&p->crs, (x0 + x1) / 2, (y0 + y1) / 2);
+    if (fabs(k - 1.0) > 0.01)
+        bp_warn(ctx,
+                "--crs %s: around the candidates its lengths are %.2f times the true distance; distances and "
+                "areas will be wrong by that much: use a local projected CRS (EPSG:28992 in the Netherlands)",
+                p->crs.target_name, k);
+}
+
 static bp_status stream_chunk(void *ud, GEOSGeometry *const *plots, size_t n, size_t first, bp_ctx *ctx)
 {
     pipeline *p = ud;
@@ -128,6 +145,7 @@ static bp_status stream_chunk(void *ud, GEOSGeometry *const *plots, size_t n, si
     struct timespec t0, t1, t2;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     p->t_read += bp_seconds(&p->phase, &t0);
+    if (first == 0 && n) check_scale(p, plots[0], ctx);
     bp_status st = bp_gap_assigner_run(p->assigner, r, plots, n, first, ctx);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (st == BP_OK)
@@ -176,19 +194,7 @@ static bp_status read_stage(pipeline *p, bp_ctx *ctx)
     bp_debug_begin("read candidates");
     if (st == BP_OK) st = bp_plots_read(&o->plots, &p->crs, &p->g, scaled_fn(p), &sp, &p->plots, p->r, ctx);
     bp_debug_phase("candidates", &p->phase);
-    if (st == BP_OK && p->plots.n) { /* distances are measured in the CRS: it must keep them true */
-        double x0, y0, x1, y1;
-        GEOSGeom_getXMin_r(p->g.h, p->plots.geom[0], &x0);
-        GEOSGeom_getYMin_r(p->g.h, p->plots.geom[0], &y0);
-        GEOSGeom_getXMax_r(p->g.h, p->plots.geom[0], &x1);
-        GEOSGeom_getYMax_r(p->g.h, p->plots.geom[0], &y1);
-        double k = bp_crs_scale_at(&p->crs, (x0 + x1) / 2, (y0 + y1) / 2);
-        if (fabs(k - 1.0) > 0.01)
-            bp_warn(ctx,
-                    "--crs %s: around the candidates its lengths are %.2f times the true distance; distances and "
-                    "areas will be wrong by that much: use a local projected CRS (EPSG:28992 in the Netherlands)",
-                    p->crs.target_name, k);
-    }
+    if (st == BP_OK && p->plots.n) check_scale(p, p->plots.geom[0], ctx);
     if (st == BP_OK && (st = interrupted(p, 0.15, "gemeenten", ctx)) == BP_OK) {
         bp_debug_begin("read gemeenten");
         st = bp_gemeenten_read(&o->gemeenten, &p->crs, &p->g, p->r, &p->gm_geoms, &p->gml, ctx);

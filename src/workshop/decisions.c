@@ -212,14 +212,16 @@ bp_status bp_decisions_apply(bp_result *r, const bp_decisions *ds, bp_decisions 
 /* The trigger: one besluiten_log row per changed field for any update of a
  * decision, and the time of the change; 'door' from bodnaarplot_who when a
  * bodnaarplot call made the change, else QGIS (or whatever edited the
- * file).  Created after GDAL has closed the file. */
+ * file).  Created after GDAL has closed the file.  Every name is main.:
+ * with the output being replaced attached, an unqualified DROP TRIGGER
+ * would find and drop its trigger, changing that file. */
 static bp_status create_trigger(sqlite3 *db, const char *what, bp_ctx *ctx)
 {
     char sql[8192];
     int o = snprintf(sql, sizeof sql,
-                     "CREATE TABLE IF NOT EXISTS bodnaarplot_who(door TEXT);"
-                     "DROP TRIGGER IF EXISTS bodnaarplot_besluit_log;"
-                     "CREATE TRIGGER bodnaarplot_besluit_log AFTER UPDATE OF besluit, besluit_woningtype, "
+                     "CREATE TABLE IF NOT EXISTS main.bodnaarplot_who(door TEXT);"
+                     "DROP TRIGGER IF EXISTS main.bodnaarplot_besluit_log;"
+                     "CREATE TRIGGER main.bodnaarplot_besluit_log AFTER UPDATE OF besluit, besluit_woningtype, "
                      "besluit_woningen, partner_corporatie, partner_zorg, opmerking ON candidates "
                      "WHEN NOT (OLD.besluit IS NEW.besluit AND OLD.besluit_woningtype IS NEW.besluit_woningtype "
                      "AND OLD.besluit_woningen IS NEW.besluit_woningen AND OLD.partner_corporatie IS "

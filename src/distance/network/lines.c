@@ -258,6 +258,17 @@ static GEOSGeometry *to_geos(lstate *s, OGRGeometryH g)
     return out;
 }
 
+/* Are all coordinates numbers within +-1e8 (beyond any projected CRS in
+ * metres)?  NaN would otherwise become a vertex no distance can leave. */
+static int coords_sane(OGRGeometryH g)
+{
+    for (int i = 0; i < OGR_G_GetGeometryCount(g); i++)
+        if (!coords_sane(OGR_G_GetGeometryRef(g, i))) return 0;
+    for (int i = 0; i < OGR_G_GetPointCount(g); i++)
+        if (!(fabs(OGR_G_GetX(g, i)) <= 1e8) || !(fabs(OGR_G_GetY(g, i)) <= 1e8)) return 0;
+    return 1;
+}
+
 static bp_status read_layer(lstate *s, layer *L, const char *what, bp_ctx *ctx)
 {
     OGR_L_ResetReading(L->lyr);
@@ -273,6 +284,11 @@ static bp_status read_layer(lstate *s, layer *L, const char *what, bp_ctx *ctx)
         OGRGeometryH g = OGR_F_GetGeometryRef(f);
         size_t ntags = 0;
         if (st == BP_OK && g && L->ruled && feature_tags(s, L, f, &ntags) < 0) st = bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+        if (st == BP_OK && g && !coords_sane(g))
+            st = bp_error(ctx, BP_ERR_DATA,
+                          "%s: feature %lld has coordinates that are not numbers or lie beyond 100,000 km (a wrong "
+                          "CRS or damaged data)",
+                          what, (long long)OGR_F_GetFID(f));
         if (st != BP_OK || !g) {
             OGR_F_Destroy(f);
             continue;
