@@ -507,6 +507,10 @@ def compare_layer(dsa, dsb, name, args, sort_specs):
         rep.missing = "B" if la is not None else "A"
         return rep
     rep.schema = compare_schema(layer_schema(la), layer_schema(lb))
+    if args.allow_new_fields:  # fields B adds are reported, not a difference
+        rep.notes += ["B adds " + d[len("fields only in B: "):] for d in rep.schema
+                      if d.startswith("fields only in B: ")]
+        rep.schema = [d for d in rep.schema if not d.startswith("fields only in B: ")]
     key = sort_key_for(name, field_names(la), field_names(lb), sort_specs)
     if key is None:
         if sort_specs[0] or sort_specs[1]:
@@ -592,6 +596,9 @@ def main(argv):
     ap.add_argument("--sort-by", action="append", metavar="SPEC",
                     help="pair rows by key instead of position: FIELD[+FIELD...], "
                     "LAYER:FIELD[+FIELD...] or auto; repeatable")
+    ap.add_argument("--allow-new-fields", action="store_true",
+                    help="fields only B has are noted, not a difference (B adds columns, "
+                         "the common ones must be identical)")
     ap.add_argument("--no-walk-network", action="store_true",
                     help="do not compare walk_network (default: compare it when either file has it)")
     ap.add_argument("--max-diffs", type=int, default=10, metavar="N",

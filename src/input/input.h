@@ -141,6 +141,12 @@ typedef struct {
 bp_status bp_plots_read(const bp_plots_opts *o, const bp_crs *crs, bp_geos *g, GDALProgressFunc progress,
                         void *pdata, bp_layer *plots, bp_result *r, bp_ctx *ctx);
 
+/* Can the candidates be read again by feature id, cheaply (OGR's
+ * OLCRandomRead: GeoPackage, Shapefile, FlatGeobuf, GeoJSON)?  The OSM and
+ * CSV drivers read their whole file again for each feature: such sources
+ * are read into memory, not streamed.  0 also when the source cannot be
+ * opened (the read that follows says why). */
+int bp_plots_rereadable(const bp_plots_opts *o);
 /* What bp_plots_stream does with each chunk: plots[0..n-1] are plots
  * first..first+n-1 of the result (ids, fid, area, flags set); the
  * geometries are freed after the call. */

@@ -170,6 +170,24 @@ OGRwkbGeometryType bp_plots_geom_type(int dims, int all_points)
     return wkbUnknown;
 }
 
+int bp_plots_rereadable(const bp_plots_opts *o)
+{
+    bp_ctx *ctx = bp_ctx_new();
+    bp_source src;
+    GDALDatasetH ds = NULL;
+    OGRLayerH lyr = NULL;
+    int yes = 0;
+    if (ctx && bp_source_parse(o->source, &src, ctx) == BP_OK) {
+        if (bp_source_open(&src, &ds, &lyr, ctx) == BP_OK) {
+            yes = OGR_L_TestCapability(lyr, OLCRandomRead) != 0;
+            GDALClose(ds);
+        }
+        bp_source_clear(&src);
+    }
+    bp_ctx_free(ctx);
+    return yes;
+}
+
 bp_status bp_plots_stream(const bp_plots_opts *o, size_t chunk, const bp_crs *crs, bp_geos *g,
                           GDALProgressFunc progress, void *pdata, bp_plots_chunk_fn fn, void *ud, bp_layer *plots,
                           OGRwkbGeometryType *geom_type, bp_result *r, bp_ctx *ctx)

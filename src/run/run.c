@@ -544,7 +544,7 @@ static bp_status run(pipeline *p, bp_summary *summary, bp_ctx *ctx)
     if ((st = bp_geos_init(&p->g, ctx)) != BP_OK) return st;
     if ((st = bp_result_set_params(p->r, &p->o.score, &p->o.gap, &p->o.rank, p->o.filter, ctx)) != BP_OK) return st;
 
-    p->streamed = p->o.chunk > 0 && !p->o.use_network && !p->o.filter;
+    p->streamed = p->o.chunk > 0 && !p->o.use_network && !p->o.filter && bp_plots_rereadable(&p->o.plots);
     if (p->streamed) {
         if ((st = stream_stage(p, ctx)) != BP_OK) return st;
     } else {
