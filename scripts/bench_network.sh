@@ -31,7 +31,7 @@ fi
 args=(score --candidates "$DIR/plots.gpkg|layername=plots" --id-field plot_id
       --gemeenten "$DIR/gemeenten.gpkg|layername=gemeenten" --targets "$DIR/targets.csv"
       --network "$DIR/network.gpkg" -o "$DIR/out.gpkg" --overwrite -q)
-"$BIN" --help 2>/dev/null | grep -q -- --walk-network && args+=(--walk-network "$WALK")
+"$BIN" score --help 2>/dev/null | grep -q -- --walk-network && args+=(--walk-network "$WALK")
 for c in supermarkt huisarts apotheek ov_halte ontmoeting zorg groen fysio; do
     args+=(--facility "$c=$DIR/facilities.gpkg|layername=$c")
 done

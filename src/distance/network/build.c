@@ -277,6 +277,7 @@ int bp_build_sort(const uint64_t *key, uint32_t *idx, size_t n)
 static int sort_edges(bp_build *b)
 {
     size_t m = b->m;
+    if (m == 0) return 0;
     uint64_t *key = malloc((m ? m : 1) * sizeof *key);
     uint32_t *idx = malloc((m ? m : 1) * sizeof *idx);
     if (!key || !idx) {
@@ -330,6 +331,7 @@ static int sort_edges(bp_build *b)
 static int sort_vertices(bp_build *b, uint32_t *newid)
 {
     size_t n = b->n;
+    if (n == 0) return 0;
     int64_t minx = INT64_MAX, miny = INT64_MAX;
     for (size_t i = 0; i < n; i++) {
         int64_t kx, ky;

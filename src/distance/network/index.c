@@ -224,7 +224,8 @@ bp_segindex *bp_segindex_new(const bp_network *net, const unsigned char *pass)
     for (size_t i = 0; i < n; i++) {
         uint32_t e = ix->items[i];
         double cx = (net->x[net->eu[e]] + net->x[net->ev[e]]) / 2, cy = (net->y[net->eu[e]] + net->y[net->ev[e]]) / 2;
-        key[i] = hilbert((uint32_t)((cx - minx) * sx), (uint32_t)((cy - miny) * sy));
+        double hx = (cx - minx) * sx, hy = (cy - miny) * sy; /* NaN or out of range: 0 (order only) */
+        key[i] = hilbert(hx >= 0 && hx <= 65535 ? (uint32_t)hx : 0, hy >= 0 && hy <= 65535 ? (uint32_t)hy : 0);
         ord[i] = (uint32_t)i;
     }
     if (bp_build_sort(key, ord, n) < 0) goto fail;

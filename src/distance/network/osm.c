@@ -231,7 +231,7 @@ static int on_way(const void *ud, const readosm_way *way)
     if (w == 0) s->wstart[0] = 0;
     if (w && way->id <= s->wid[w - 1]) s->wsorted = 0;
     s->wid[w] = way->id;
-    memcpy(s->refs + s->nrefs, way->node_refs, nref * sizeof *s->refs);
+    if (nref) memcpy(s->refs + s->nrefs, way->node_refs, nref * sizeof *s->refs);
     s->nrefs += nref;
     s->wstart[w + 1] = s->nrefs;
     s->wwalk[w] = BP_WALK_NO;
