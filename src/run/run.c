@@ -200,7 +200,6 @@ static bp_status write_stage(pipeline *p, time_t started, bp_ctx *ctx)
         bp_layer_info(&p->fac[c], pfx, p->o.fac_source[c], &info);
     }
     bp_kv_add(&info, "input.targets.source", p->o.targets);
-    bp_debug_begin("scores");
     bp_info_result(&info, r);
     bp_info_warnings(&info, ctx);
     bp_kv_clear(&r->info);
@@ -344,7 +343,9 @@ static bp_status run(pipeline *p, bp_summary *summary, bp_ctx *ctx)
 
     if ((st = read_stage(p, ctx)) != BP_OK) return st;
     if ((st = distance_stage(p, ctx)) != BP_OK) return st;
+    bp_debug_begin("scores");
     if ((st = rank_stages(p->r, &p->o.score, &p->o.gap, &p->o.rank, ctx)) != BP_OK) return st;
+    if ((st = interrupted(p, 0.7, ctx)) != BP_OK) return st;
     bp_debug_phase("scores", &p->phase);
     if ((st = write_stage(p, started, ctx)) != BP_OK) return st;
     if (summary) summarise(p, summary);
