@@ -167,7 +167,7 @@ static void on_fatal(const char *msg, void *ud)
  * the user gets one line and exit 4 instead of a core dump. */
 static void on_abort(int sig)
 {
-    (void)sig;
+    signal(sig, SIG_DFL); /* a second abort (in here) ends the process */
     bp_ctx_remove_tmp(abort_ctx);
     static const char msg[] = "bodnaarplot: error: out of memory or internal failure (a library aborted)\n";
     ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
@@ -473,6 +473,7 @@ static int cli_main(int argc, char **argv)
                sum.n_repaired, sum.n_skipped, sum.seconds);
 done:
     bp_config_free(cfg);
+    abort_ctx = NULL; /* an abort after this (LeakSanitizer at exit) finds no context */
     bp_ctx_free(ctx);
     return rc;
 }

@@ -15,8 +15,10 @@
  * caller.  The database is written in one transaction: it must have
  * PostGIS, a schema given as active_schema must exist, existing tables are
  * refused unless overwrite, and tables that views or foreign keys depend on
- * are never dropped.  Lock waits time out every half second so that an
- * interrupt is honoured while another session holds a table.
+ * are never dropped.  While another session holds a lock on the tables the
+ * write waits, looking at the progress callback (Ctrl-C) every 100 ms;
+ * lock waits inside the write time out after half a second and the write
+ * is tried again.
  */
 #include "output/output.h"
 
@@ -236,6 +238,21 @@ static void CPL_STDCALL db_error(CPLErr cls, CPLErrorNum num, const char *msg)
     if (!e->first[0]) snprintf(e->first, sizeof e->first, "%s", msg);
 }
 
+/* Does another session hold a lock on one of the tables (an open
+ * transaction that read them, QGIS editing)?  Then dropping them would
+ * wait: better wait here, where Ctrl-C is looked at. */
+static int tables_locked(GDALDatasetH dst, const char *schema)
+{
+    char sql[1024], buf[32];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+             " JOIN pg_namespace n ON n.oid = c.relnamespace"
+             " WHERE l.pid <> pg_backend_pid() AND n.nspname = COALESCE(NULLIF('%s', ''), current_schema())"
+             " AND c.relname IN ('candidates', 'gemeente_gap', 'facilities', 'run_info')",
+             schema);
+    return sql_value(dst, sql, buf, sizeof buf) == 0 && atoi(buf) > 0;
+}
+
 static bp_status to_database(GDALDatasetH src, const bp_write_opts *o, GDALProgressFunc progress, void *pdata,
                              bp_ctx *ctx)
 {
@@ -247,7 +264,10 @@ static bp_status to_database(GDALDatasetH src, const bp_write_opts *o, GDALProgr
         GDALDatasetH dst = GDALOpenEx(out, GDAL_OF_VECTOR | GDAL_OF_UPDATE, NULL, NULL, NULL);
         if (!dst) return bp_error(ctx, BP_ERR_USAGE, "%s: cannot open the database: %s", out, bp_cpl_msg());
         bp_status st = check_database(dst, o, schema, ctx);
-        if (st == BP_OK) {
+        if (st == BP_OK && o->overwrite && tables_locked(dst, schema)) {
+            st = progress && !progress(0.0, NULL, pdata) ? bp_error(ctx, BP_ERR_ABORTED, "interrupted")
+                                                         : BP_ERR_ABORTED; /* look again */
+        } else if (st == BP_OK) {
             /* a lock wait (a user's open transaction on a table, another
                run creating the same tables) gives up after half a second,
                so that Ctrl-C is looked at; then the write is tried again */

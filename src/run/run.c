@@ -393,7 +393,6 @@ static bp_status write_stage(pipeline *p, time_t started, int *again, bp_ctx *ct
         bp_layer_info(&p->fac[c], pfx, p->o.fac_source[c], &info);
     }
     bp_kv_add(&info, "input.targets.source", p->o.targets);
-    bp_debug_begin("scores");
     bp_info_result(&info, r);
     bp_info_warnings(&info, ctx);
     for (size_t k = 0; k < r->info.n; k++) /* what the stages recorded */
@@ -556,7 +555,9 @@ static bp_status run(pipeline *p, bp_summary *summary, bp_ctx *ctx)
     for (int round = 0;; round++) {
         int again = 0;
         if ((st = carry_decisions(p, ctx)) != BP_OK) return st;
+        bp_debug_begin("scores");
         if ((st = rank_stages(p->r, &p->o.score, &p->o.gap, &p->o.rank, ctx)) != BP_OK) return st;
+        if ((st = interrupted(p, p->streamed ? 0.45 : 0.7, "scores", ctx)) != BP_OK) return st;
         bp_debug_phase("scores", &p->phase);
         if (p->o.program && (st = program_stage(p->r, &p->o.prog, ctx)) != BP_OK) return st;
         if ((st = write_stage(p, started, round < 5 ? &again : NULL, ctx)) != BP_OK) return st;
