@@ -83,6 +83,115 @@ static int conflicts(const bp_result *r, const bp_program_opts *o, const size_t 
 }
 
 /* One gemeente: plots[0..n-1] its plots.  Fills r->ptype/phomes. */
+/* The covering knapsack of one gemeente for CBC: a column per (plot, type)
+ * pair and one per type's shortfall; rows for the cover, one type per plot
+ * and the spacing. */
+static void build_model(Cbc_Model *mod, const bp_result *r, const bp_program_opts *o, const pair *pairs, size_t np,
+                        const double *rest)
+{
+    char name[32]; /* CBC copies a name for every column and row */
+    for (size_t k = 0; k < np; k++) {
+        snprintf(name, sizeof name, "x%zu", k);
+        Cbc_addCol(mod, name, 0, 1, 101 - pairs[k].score, 1, 0, NULL, NULL);
+    }
+    int sh0 = (int)np;
+    for (int t = 0; t < BP_NTYPES; t++) {
+        snprintf(name, sizeof name, "short%d", t);
+        Cbc_addCol(mod, name, 0, rest[t] > 0 ? rest[t] : 0, SHORT_COST, 0, 0, NULL, NULL);
+    }
+    size_t nrow = 0;
+    int *cols = malloc((np + 1) * sizeof *cols);
+    double *coef = malloc((np + 1) * sizeof *coef);
+    for (int t = 0; cols && coef && t < BP_NTYPES; t++) { /* cover */
+        int nz = 0;
+        for (size_t k = 0; k < np; k++)
+            if (pairs[k].t == t) cols[nz] = (int)k, coef[nz++] = pairs[k].homes;
+        if (!nz) continue;
+        cols[nz] = sh0 + t, coef[nz++] = 1;
+        snprintf(name, sizeof name, "r%zu", nrow++);
+        Cbc_addRow(mod, name, nz, cols, coef, 'G', rest[t]);
+    }
+    for (size_t k = 0; cols && coef && k < np; k++) { /* one type per plot */
+        int nz = 0;
+        for (size_t l = k; l < np && nz < BP_NTYPES; l++)
+            if (pairs[l].i == pairs[k].i) cols[nz] = (int)l, coef[nz++] = 1;
+        int first = 1;
+        for (size_t l = 0; l < k; l++) first &= pairs[l].i != pairs[k].i;
+        if (nz > 1 && first) {
+            snprintf(name, sizeof name, "r%zu", nrow++);
+            Cbc_addRow(mod, name, nz, cols, coef, 'L', 1);
+        }
+    }
+    for (size_t k = 0; cols && coef && k < np; k++) /* spacing */
+        for (size_t l = k + 1; l < np; l++) {
+            int t = pairs[k].t;
+            double s = o->min_spacing_m[t];
+            if (pairs[l].t != t || !(s > 0) || !r->px || dist2(r, pairs[k].i, pairs[l].i) >= s * s) continue;
+            int c2[2] = {(int)k, (int)l};
+            double v2[2] = {1, 1};
+            snprintf(name, sizeof name, "r%zu", nrow++);
+            Cbc_addRow(mod, name, 2, c2, v2, 'L', 1);
+        }
+    free(cols);
+    free(coef);
+}
+
+/* Solves the pairs exactly; takes the solver's choice over the greedy one
+ * (chosen[nfixed..]) when it is at least as good. */
+static void solve_exact(bp_result *r, const bp_program_opts *o, const pair *pairs, size_t np, const double *rest,
+                        double greedy_cost, size_t *chosen, size_t nfixed, size_t *nchosen, bp_program_stats *stats)
+{
+    Cbc_Model *mod = Cbc_newModel();
+    Cbc_setLogLevel(mod, 0);
+    Cbc_setMaximumSeconds(mod, o->time_limit_s);
+    build_model(mod, r, o, pairs, np, rest);
+    Cbc_solve(mod);
+    const double *x = Cbc_getColSolution(mod);
+    int proven = Cbc_isProvenOptimal(mod);
+    double obj = x ? Cbc_getObjValue(mod) : INFINITY;
+    if (x && obj <= greedy_cost + 1e-6 * fabs(greedy_cost)) {
+        /* take the solver's choice over the greedy one */
+        for (size_t k = nfixed; k < *nchosen; k++) r->ptype[chosen[k]] = -1, r->phomes[chosen[k]] = 0;
+        *nchosen = nfixed;
+        for (size_t k = 0; k < np; k++)
+            if (x[k] > 0.5 && r->ptype[pairs[k].i] < 0) {
+                r->ptype[pairs[k].i] = (signed char)pairs[k].t;
+                r->phomes[pairs[k].i] = pairs[k].homes;
+                chosen[(*nchosen)++] = pairs[k].i;
+            }
+        stats->exact++;
+        if (proven) stats->proven++;
+    }
+    Cbc_deleteModel(mod);
+}
+
+/* Per type: the programmed homes and a note in words. */
+static void program_notes(bp_result *r, const bp_program_opts *o, bp_gm *m, const size_t *plots, size_t n,
+                          const size_t *chosen, size_t nchosen, const int *known, const double *need)
+{
+for (int t = 0; t < BP_NTYPES; t++) {
+    double prog = 0;
+    for (size_t k = 0; k < nchosen; k++)
+        if (r->ptype[chosen[k]] == t) prog += r->phomes[chosen[k]];
+    m->programmed[t] = prog;
+    free(m->program_note[t]);
+    m->program_note[t] = NULL;
+    if (!known[t]) m->program_note[t] = bp_strdup("gap onbekend");
+    else if (need[t] <= 0) m->program_note[t] = bp_strdup("geen opgave open");
+    else if (prog >= need[t]) m->program_note[t] = bp_strdup("gedekt");
+    else {
+        int blocked = 0;
+        for (size_t k = 0; k < n && !blocked; k++)
+            blocked = r->ptype[plots[k]] < 0 && eligible(r, o, plots[k], t);
+        if (blocked && o->min_spacing_m[t] > 0)
+            m->program_note[t] = bp_strfmt("tekort: %.0f woningen — geen geschikte kavels meer op %.0f m afstand",
+                                           need[t] - prog, o->min_spacing_m[t]);
+        else
+            m->program_note[t] = bp_strfmt("tekort: %.0f woningen — geen geschikte kavels meer", need[t] - prog);
+    }
+}
+}
+
 static bp_status program_gemeente(bp_result *r, const bp_program_opts *o, size_t g, const size_t *plots, size_t n,
                                   bp_program_stats *stats, bp_ctx *ctx)
 {
@@ -149,96 +258,8 @@ static bp_status program_gemeente(bp_result *r, const bp_program_opts *o, size_t
             if (per[pairs[k].t]++ < o->max_pairs) pairs[keep++] = pairs[k];
         np = keep;
     }
-    if (o->exact && np > 0) {
-        Cbc_Model *mod = Cbc_newModel();
-        Cbc_setLogLevel(mod, 0);
-        Cbc_setMaximumSeconds(mod, o->time_limit_s);
-        char name[32]; /* CBC copies a name for every column and row */
-        for (size_t k = 0; k < np; k++) {
-            snprintf(name, sizeof name, "x%zu", k);
-            Cbc_addCol(mod, name, 0, 1, 101 - pairs[k].score, 1, 0, NULL, NULL);
-        }
-        int sh0 = (int)np;
-        for (int t = 0; t < BP_NTYPES; t++) {
-            snprintf(name, sizeof name, "short%d", t);
-            Cbc_addCol(mod, name, 0, rest[t] > 0 ? rest[t] : 0, SHORT_COST, 0, 0, NULL, NULL);
-        }
-        size_t nrow = 0;
-        int *cols = malloc((np + 1) * sizeof *cols);
-        double *coef = malloc((np + 1) * sizeof *coef);
-        for (int t = 0; cols && coef && t < BP_NTYPES; t++) { /* cover */
-            int nz = 0;
-            for (size_t k = 0; k < np; k++)
-                if (pairs[k].t == t) cols[nz] = (int)k, coef[nz++] = pairs[k].homes;
-            if (!nz) continue;
-            cols[nz] = sh0 + t, coef[nz++] = 1;
-            snprintf(name, sizeof name, "r%zu", nrow++);
-            Cbc_addRow(mod, name, nz, cols, coef, 'G', rest[t]);
-        }
-        for (size_t k = 0; cols && coef && k < np; k++) { /* one type per plot */
-            int nz = 0;
-            for (size_t l = k; l < np && nz < BP_NTYPES; l++)
-                if (pairs[l].i == pairs[k].i) cols[nz] = (int)l, coef[nz++] = 1;
-            int first = 1;
-            for (size_t l = 0; l < k; l++) first &= pairs[l].i != pairs[k].i;
-            if (nz > 1 && first) {
-                snprintf(name, sizeof name, "r%zu", nrow++);
-                Cbc_addRow(mod, name, nz, cols, coef, 'L', 1);
-            }
-        }
-        for (size_t k = 0; cols && coef && k < np; k++) /* spacing */
-            for (size_t l = k + 1; l < np; l++) {
-                int t = pairs[k].t;
-                double s = o->min_spacing_m[t];
-                if (pairs[l].t != t || !(s > 0) || !r->px || dist2(r, pairs[k].i, pairs[l].i) >= s * s) continue;
-                int c2[2] = {(int)k, (int)l};
-                double v2[2] = {1, 1};
-                snprintf(name, sizeof name, "r%zu", nrow++);
-                Cbc_addRow(mod, name, 2, c2, v2, 'L', 1);
-            }
-        free(cols);
-        free(coef);
-        Cbc_solve(mod);
-        const double *x = Cbc_getColSolution(mod);
-        int proven = Cbc_isProvenOptimal(mod);
-        double obj = x ? Cbc_getObjValue(mod) : INFINITY;
-        if (x && obj <= greedy_cost + 1e-6 * fabs(greedy_cost)) {
-            /* take the solver's choice over the greedy one */
-            for (size_t k = nfixed; k < nchosen; k++) r->ptype[chosen[k]] = -1, r->phomes[chosen[k]] = 0;
-            nchosen = nfixed;
-            for (size_t k = 0; k < np; k++)
-                if (x[k] > 0.5 && r->ptype[pairs[k].i] < 0) {
-                    r->ptype[pairs[k].i] = (signed char)pairs[k].t;
-                    r->phomes[pairs[k].i] = pairs[k].homes;
-                    chosen[nchosen++] = pairs[k].i;
-                }
-            stats->exact++;
-            if (proven) stats->proven++;
-        }
-        Cbc_deleteModel(mod);
-    }
-    /* per type: programmed homes and a note in words */
-    for (int t = 0; t < BP_NTYPES; t++) {
-        double prog = 0;
-        for (size_t k = 0; k < nchosen; k++)
-            if (r->ptype[chosen[k]] == t) prog += r->phomes[chosen[k]];
-        m->programmed[t] = prog;
-        free(m->program_note[t]);
-        m->program_note[t] = NULL;
-        if (!known[t]) m->program_note[t] = bp_strdup("gap onbekend");
-        else if (need[t] <= 0) m->program_note[t] = bp_strdup("geen opgave open");
-        else if (prog >= need[t]) m->program_note[t] = bp_strdup("gedekt");
-        else {
-            int blocked = 0;
-            for (size_t k = 0; k < n && !blocked; k++)
-                blocked = r->ptype[plots[k]] < 0 && eligible(r, o, plots[k], t);
-            if (blocked && o->min_spacing_m[t] > 0)
-                m->program_note[t] = bp_strfmt("tekort: %.0f woningen — geen geschikte kavels meer op %.0f m afstand",
-                                               need[t] - prog, o->min_spacing_m[t]);
-            else
-                m->program_note[t] = bp_strfmt("tekort: %.0f woningen — geen geschikte kavels meer", need[t] - prog);
-        }
-    }
+    if (o->exact && np > 0) solve_exact(r, o, pairs, np, rest, greedy_cost, chosen, nfixed, &nchosen, stats);
+    program_notes(r, o, m, plots, n, chosen, nchosen, known, need);
     free(chosen);
     free(pairs);
     return BP_OK;
