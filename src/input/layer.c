@@ -376,12 +376,14 @@ struct bp_layer_stream {
     int end;
     bp_sql_guard wg;     /* of the where filter, when it runs in SQLite */
     sqlite3 *db;         /* that SQLite connection, or NULL */
+    int read_tx;         /* a read transaction is open for reads by fid */
 };
 
 void bp_layer_stream_close(bp_layer_stream *s)
 {
     if (!s) return;
     if (s->db) sqlite3_progress_handler(s->db, 0, NULL, NULL);
+    if (s->read_tx) GDALDatasetRollbackTransaction(s->ds);
     free(s->ws.wkb);
     if (s->ws.reader) GEOSWKBReader_destroy_r(s->g->h, s->ws.reader);
     if (s->ct) OCTDestroyCoordinateTransformation(s->ct);
@@ -508,6 +510,11 @@ bp_status bp_layer_stream_feature(bp_layer_stream *s, int64_t fid, OGRFeatureH *
     *geom = NULL;
     CPLErrorReset();
     bp_cpl_push_quiet(ctx);
+    /* A GeoPackage or SQLite source is read in one read transaction: each
+       read by fid outside one takes and drops SQLite's file lock and looks
+       for a hot journal (five times slower), and the plots are read from
+       one snapshot of the file. */
+    if (!s->read_tx && sqlite_of(s->ds) && GDALDatasetStartTransaction(s->ds, FALSE) == OGRERR_NONE) s->read_tx = 1;
     OGRFeatureH f = OGR_L_GetFeature(s->lyr, (GIntBig)fid);
     CPLPopErrorHandler();
     if (!f)
