@@ -149,25 +149,6 @@ static void set_count(OGRFeatureH f, int field, double v)
 
 /* ---- layers ------------------------------------------------------------- */
 
-static OGRLayerH create_layer(GDALDatasetH ds, const bp_layerdef *def, OGRSpatialReferenceH srs,
-                              OGRwkbGeometryType gt, const char *what, bp_ctx *ctx)
-{
-    char ident[300], desc[1200];
-    snprintf(ident, sizeof ident, "IDENTIFIER=%s", def->title);
-    snprintf(desc, sizeof desc, "DESCRIPTION=%s", def->description);
-    const char *opts[] = {"FID=fid", "GEOMETRY_NAME=geom", ident, desc, NULL};
-    OGRLayerH lyr = GDALDatasetCreateLayer(ds, def->name, gt == wkbNone ? NULL : srs, gt, (char **)opts);
-    if (!lyr) bp_error(ctx, BP_ERR_IO, "%s: cannot create layer %s: %s", what, def->name, bp_cpl_msg());
-    return lyr;
-}
-
-static bp_status write_feature(OGRLayerH lyr, OGRFeatureH f, const char *what, const char *layer, bp_ctx *ctx)
-{
-    if (OGR_L_CreateFeature(lyr, f) != OGRERR_NONE)
-        return bp_error(ctx, BP_ERR_IO, "%s: writing layer %s failed: %s", what, layer, bp_cpl_msg());
-    return BP_OK;
-}
-
 /* What the layer writers share. */
 typedef struct {
     GDALDatasetH ds;
@@ -181,6 +162,12 @@ typedef struct {
     GEOSWKBWriter *w;
     GDALProgressFunc progress; /* FALSE: stop (Ctrl-C) */
     void *pdata;
+    int own_index;             /* GeoPackage: spatial indexes built by rtree.c after the close */
+    struct {
+        const char *table;
+        bp_rtree boxes;
+    } idx[8];                  /* the layers' boxes for their indexes */
+    size_t nidx;
 } writer;
 
 /* BP_ERR_ABORTED when the progress callback says stop: every layer and
@@ -189,6 +176,76 @@ static bp_status check_stop(const writer *wr, bp_ctx *ctx)
 {
     if (wr->progress && !wr->progress(0.9, NULL, wr->pdata)) return bp_error(ctx, BP_ERR_ABORTED, "interrupted");
     return BP_OK;
+}
+
+/* Creates a layer.  GDAL's own spatial index is never built: a GeoPackage
+ * result gets a packed one (rtree.c) from the boxes write_feature collects,
+ * a GeoPackage converted to another format needs none. */
+static OGRLayerH create_layer(writer *wr, const bp_layerdef *def, OGRSpatialReferenceH srs, OGRwkbGeometryType gt,
+                              bp_ctx *ctx)
+{
+    char ident[300], desc[1200];
+    snprintf(ident, sizeof ident, "IDENTIFIER=%s", def->title);
+    snprintf(desc, sizeof desc, "DESCRIPTION=%s", def->description);
+    const char *opts[] = {"FID=fid", "GEOMETRY_NAME=geom", "SPATIAL_INDEX=NO", ident, desc, NULL};
+    OGRLayerH lyr = GDALDatasetCreateLayer(wr->ds, def->name, gt == wkbNone ? NULL : srs, gt, (char **)opts);
+    if (!lyr) bp_error(ctx, BP_ERR_IO, "%s: cannot create layer %s: %s", wr->what, def->name, bp_cpl_msg());
+    if (lyr && gt != wkbNone && wr->own_index && wr->nidx < sizeof wr->idx / sizeof *wr->idx) {
+        wr->idx[wr->nidx].table = def->name;
+        bp_rtree_init(&wr->idx[wr->nidx++].boxes);
+    }
+    return lyr;
+}
+
+/* The boxes of layer 'table' for its spatial index, or NULL. */
+static bp_rtree *index_of(writer *wr, const char *table)
+{
+    for (size_t k = 0; k < wr->nidx; k++)
+        if (strcmp(wr->idx[k].table, table) == 0) return &wr->idx[k].boxes;
+    return NULL;
+}
+
+/* Writes feature f to layer 'layer', its box to the layer's index. */
+static bp_status write_feature(writer *wr, OGRLayerH lyr, OGRFeatureH f, const char *layer, bp_ctx *ctx)
+{
+    if (OGR_L_CreateFeature(lyr, f) != OGRERR_NONE)
+        return bp_error(ctx, BP_ERR_IO, "%s: writing layer %s failed: %s", wr->what, layer, bp_cpl_msg());
+    bp_rtree *rt = index_of(wr, layer);
+    OGRGeometryH g = rt ? OGR_F_GetGeometryRef(f) : NULL;
+    if (g && !OGR_G_IsEmpty(g)) {
+        OGREnvelope e;
+        OGR_G_GetEnvelope(g, &e);
+        if (bp_rtree_add(rt, OGR_F_GetFID(f), e.MinX, e.MaxX, e.MinY, e.MaxY) < 0)
+            return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+    }
+    return BP_OK;
+}
+
+/* Builds the spatial index of every layer written, in the closed
+ * GeoPackage 'path'. */
+static bp_status build_indexes(writer *wr, const char *path, bp_ctx *ctx)
+{
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+        bp_status st = bp_error(ctx, BP_ERR_IO, "%s: cannot reopen the GeoPackage: %s", wr->what,
+                                db ? sqlite3_errmsg(db) : "out of memory");
+        sqlite3_close(db);
+        return st;
+    }
+    sqlite3_exec(db, "PRAGMA synchronous = OFF", NULL, NULL, NULL);
+    bp_status st = BP_OK;
+    if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        st = bp_error(ctx, BP_ERR_IO, "%s: %s", wr->what, sqlite3_errmsg(db));
+    for (size_t k = 0; k < wr->nidx && st == BP_OK; k++) {
+        st = bp_rtree_build(db, wr->idx[k].table, "geom", "fid", &wr->idx[k].boxes, wr->what, ctx);
+        bp_rtree_clear(&wr->idx[k].boxes);
+        if (st == BP_OK) st = check_stop(wr, ctx);
+    }
+    if (st == BP_OK && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        st = bp_error(ctx, BP_ERR_IO, "%s: writing the spatial indexes failed: %s", wr->what, sqlite3_errmsg(db));
+    if (sqlite3_close(db) != SQLITE_OK && st == BP_OK)
+        st = bp_error(ctx, BP_ERR_IO, "%s: closing the GeoPackage failed", wr->what);
+    return st;
 }
 
 /* Converts a GEOS geometry to OGR, forced to the layer's multi type. */
@@ -327,7 +384,7 @@ static bp_status write_candidates(writer *wr, GDALProgressFunc progress, void *p
     if (!def) return bp_ctx_status(ctx);
     const bp_result *r = wr->in->r;
     const bp_plot_reader *pr = wr->in->plots;
-    OGRLayerH lyr = create_layer(wr->ds, def, wr->srs, pr->geom_type, wr->what, ctx);
+    OGRLayerH lyr = create_layer(wr, def, wr->srs, pr->geom_type, ctx);
     if (!lyr) return bp_ctx_status(ctx);
     int nattr = pr->defn ? OGR_FD_GetFieldCount(pr->defn) : 0;
     size_t maxplans = (size_t)nattr + def->nfields * (r->ncat > BP_NTYPES ? r->ncat : BP_NTYPES);
@@ -358,7 +415,7 @@ static bp_status write_candidates(writer *wr, GDALProgressFunc progress, void *p
                 wr->extent.MaxY = fmax(wr->extent.MaxY, e.MaxY);
             }
             OGR_F_SetGeometryDirectly(f, og);
-            st = write_feature(lyr, f, wr->what, "candidates", ctx);
+            st = write_feature(wr, lyr, f, "candidates", ctx);
         }
         OGR_F_Destroy(f);
         if (progress && (k & 1023) == 0 && !progress((double)k / (double)r->n, NULL, pdata))
@@ -419,7 +476,7 @@ static bp_status write_gemeente_gap(writer *wr, bp_ctx *ctx)
     const bp_result *r = wr->in->r;
     plan *plans = calloc(def->nfields * BP_NTYPES, sizeof *plans);
     if (!plans) return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
-    OGRLayerH lyr = create_layer(wr->ds, def, wr->srs, wkbMultiPolygon, wr->what, ctx);
+    OGRLayerH lyr = create_layer(wr, def, wr->srs, wkbMultiPolygon, ctx);
     size_t np = 0;
     bp_status st = lyr ? create_def_fields(lyr, def, wr->nm, plans, &np, wr->what, ctx) : bp_ctx_status(ctx);
     if (st == BP_OK) GDALDatasetStartTransaction(wr->ds, FALSE);
@@ -433,7 +490,7 @@ static bp_status write_gemeente_gap(writer *wr, bp_ctx *ctx)
         OGRGeometryH og = NULL;
         if (g->wkb && OGR_G_CreateFromWkb(g->wkb, NULL, &og, (int)g->wkb_len) == OGRERR_NONE)
             OGR_F_SetGeometryDirectly(f, force_type(og, wkbMultiPolygon));
-        st = write_feature(lyr, f, wr->what, "gemeente_gap", ctx);
+        st = write_feature(wr, lyr, f, "gemeente_gap", ctx);
         OGR_F_Destroy(f);
     }
     if (st == BP_OK && GDALDatasetCommitTransaction(wr->ds) != OGRERR_NONE)
@@ -473,7 +530,7 @@ static bp_status write_programma(writer *wr, bp_ctx *ctx)
         if (r->ptype[i] >= 0 && r->gemeente[i] != BP_NO_GEMEENTE) rows[n++] = i;
     qsort_r(rows, n, sizeof *rows, cmp_prow, (void *)r);
     const bp_plot_reader *pr = wr->in->plots;
-    OGRLayerH lyr = create_layer(wr->ds, def, wr->srs, pr->geom_type, wr->what, ctx);
+    OGRLayerH lyr = create_layer(wr, def, wr->srs, pr->geom_type, ctx);
     size_t np = 0;
     bp_status st = lyr ? create_def_fields(lyr, def, wr->nm, plans, &np, wr->what, ctx) : bp_ctx_status(ctx);
     if (st == BP_OK) GDALDatasetStartTransaction(wr->ds, FALSE);
@@ -522,7 +579,7 @@ static bp_status write_programma(writer *wr, bp_ctx *ctx)
         st = pr->get(pr->ud, i, &attrs, &og, ctx);
         if (st == BP_OK) {
             OGR_F_SetGeometryDirectly(f, force_type(og, pr->geom_type));
-            st = write_feature(lyr, f, wr->what, "programma", ctx);
+            st = write_feature(wr, lyr, f, "programma", ctx);
         }
         OGR_F_Destroy(f);
     }
@@ -543,7 +600,7 @@ static bp_status write_facilities(writer *wr, bp_ctx *ctx)
     plan *plans = calloc(def->nfields, sizeof *plans);
     if (!plans) return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
     size_t np = 0;
-    OGRLayerH lyr = create_layer(wr->ds, def, wr->srs, wkbPoint, wr->what, ctx);
+    OGRLayerH lyr = create_layer(wr, def, wr->srs, wkbPoint, ctx);
     bp_status st = lyr ? create_def_fields(lyr, def, wr->nm, plans, &np, wr->what, ctx) : bp_ctx_status(ctx);
     if (st == BP_OK) GDALDatasetStartTransaction(wr->ds, FALSE);
     for (size_t c = 0; c < r->ncat && st == BP_OK; c++) {
@@ -570,7 +627,7 @@ static bp_status write_facilities(writer *wr, bp_ctx *ctx)
             OGRGeometryH og = pt ? to_ogr(wr, pt, wkbPoint) : NULL;
             if (pt) GEOSGeom_destroy_r(wr->g.h, pt);
             if (og) OGR_F_SetGeometryDirectly(f, og);
-            st = write_feature(lyr, f, wr->what, "facilities", ctx);
+            st = write_feature(wr, lyr, f, "facilities", ctx);
             OGR_F_Destroy(f);
         }
     }
@@ -591,7 +648,7 @@ static bp_status write_walk_network(writer *wr, bp_ctx *ctx)
     plan *plans = calloc(def->nfields * (ncat > 1 ? ncat : 1), sizeof *plans);
     if (!plans) return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
     size_t np = 0;
-    OGRLayerH lyr = create_layer(wr->ds, def, wr->srs, wkbLineString, wr->what, ctx);
+    OGRLayerH lyr = create_layer(wr, def, wr->srs, wkbLineString, ctx);
     bp_status st = lyr ? create_def_fields(lyr, def, wr->nm, plans, &np, wr->what, ctx) : bp_ctx_status(ctx);
     if (st == BP_OK) GDALDatasetStartTransaction(wr->ds, FALSE);
     size_t m = bp_network_edge_count(net);
@@ -617,7 +674,7 @@ static bp_status write_walk_network(writer *wr, bp_ctx *ctx)
         OGR_G_AddPoint_2D(line, x0, y0);
         OGR_G_AddPoint_2D(line, x1, y1);
         OGR_F_SetGeometryDirectly(f, line);
-        st = write_feature(lyr, f, wr->what, "walk_network", ctx);
+        st = write_feature(wr, lyr, f, "walk_network", ctx);
         OGR_F_Destroy(f);
         if (st == BP_OK && (e & 4095) == 4095) st = check_stop(wr, ctx);
     }
@@ -657,14 +714,14 @@ static bp_status write_run_info(writer *wr, bp_ctx *ctx)
     const bp_kv *info = &wr->in->r->info;
     plan plans[8];
     size_t np = 0;
-    OGRLayerH lyr = create_layer(wr->ds, def, NULL, wkbNone, wr->what, ctx);
+    OGRLayerH lyr = create_layer(wr, def, NULL, wkbNone, ctx);
     bp_status st = lyr ? create_def_fields(lyr, def, wr->nm, plans, &np, wr->what, ctx) : bp_ctx_status(ctx);
     if (st == BP_OK) GDALDatasetStartTransaction(wr->ds, FALSE);
     for (size_t r = 0; r < info->n && st == BP_OK; r++) {
         OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
         for (size_t p = 0; p < np; p++)
             OGR_F_SetFieldString(f, plans[p].field, plans[p].kind == V_KEY ? info->key[r] : info->value[r]);
-        st = write_feature(lyr, f, wr->what, "run_info", ctx);
+        st = write_feature(wr, lyr, f, "run_info", ctx);
         OGR_F_Destroy(f);
     }
     if (st == BP_OK && GDALDatasetCommitTransaction(wr->ds) != OGRERR_NONE)
@@ -681,7 +738,7 @@ static bp_status create_table(writer *wr, const char *name, bp_ctx *ctx)
     plan *plans = calloc(def->nfields + 1, sizeof *plans);
     if (!plans) return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
     size_t np = 0;
-    OGRLayerH lyr = create_layer(wr->ds, def, NULL, wkbNone, wr->what, ctx);
+    OGRLayerH lyr = create_layer(wr, def, NULL, wkbNone, ctx);
     bp_status st = lyr ? create_def_fields(lyr, def, wr->nm, plans, &np, wr->what, ctx) : bp_ctx_status(ctx);
     free(plans);
     return st;
@@ -729,6 +786,7 @@ static bp_status write_gpkg(writer *wr, const char *tmp, const char *final_name,
     CPLErrorReset();
     bp_cpl_push_quiet(ctx);
     bp_status st = BP_OK;
+    wr->own_index = qgis;
     bp_debug_begin("write candidates");
     wr->ds = GDALCreate(drv, tmp, 0, 0, 0, GDT_Unknown, NULL);
     if (!wr->ds) st = bp_error(ctx, BP_ERR_IO, "%s: cannot create: %s", wr->what, bp_cpl_msg());
@@ -774,11 +832,16 @@ static bp_status write_gpkg(writer *wr, const char *tmp, const char *final_name,
     if (wr->ds) {
         if (st == BP_OK) bp_debug_begin("write close");
         CPLErrorReset();
-        GDALClose(wr->ds); /* builds the spatial indexes */
+        GDALClose(wr->ds);
         wr->ds = NULL;
         if (st == BP_OK && CPLGetLastErrorType() >= CE_Failure)
             st = bp_error(ctx, BP_ERR_IO, "%s: finishing the GeoPackage failed: %s", wr->what, bp_cpl_msg());
         bp_debug_phase("  write close", &t);
+    }
+    if (st == BP_OK && wr->nidx && (st = check_stop(wr, ctx)) == BP_OK) {
+        bp_debug_begin("write index");
+        st = build_indexes(wr, tmp, ctx);
+        bp_debug_phase("  write index", &t);
     }
     /* the exact numbers, for rescore and the live server; the decisions'
        history and its trigger */
@@ -834,6 +897,7 @@ bp_status bp_write(const bp_write_input *in, const bp_write_opts *o, GDALProgres
     if (st == BP_OK && !(wr.w = GEOSWKBWriter_create_r(wr.g.h))) st = bp_error(ctx, BP_ERR_NOMEM, "out of memory");
     if (st == BP_OK) st = write_gpkg(&wr, tmp, base, is_gpkg, ctx);
     if (wr.w) GEOSWKBWriter_destroy_r(wr.g.h, wr.w);
+    for (size_t k = 0; k < wr.nidx; k++) bp_rtree_clear(&wr.idx[k].boxes);
     bp_geos_finish(&wr.g);
     bp_layerdefs_free(defs);
     struct timespec t;

@@ -10,7 +10,7 @@
  *
  * Module prefixes: bp_layerdefs_ / bp_layerdef_ (layerdef.c), bp_write
  * (gpkg.c), bp_qgis_ (qgis.c), bp_formats_ (formats.c), bp_map_ (map.c),
- * bp_tmpfile_ (tmpfile.c).
+ * bp_tmpfile_ (tmpfile.c), bp_rtree_ (rtree.c).
  */
 #ifndef BP_OUTPUT_H
 #define BP_OUTPUT_H
@@ -19,6 +19,8 @@
 #include "result/result.h"
 
 #include <limits.h>
+#include <stdint.h>
+#include <sqlite3.h>
 #include "input/input.h"
 #include "distance/distance.h"
 #include "workshop/workshop.h"
@@ -193,6 +195,29 @@ bp_status bp_tmpfile_commit(const char *tmp, const char *output, int overwrite, 
 /* Removes temporary files of earlier runs on 'output' (in its folder, or in
  * 'dir' when not NULL) whose run is gone: their lock is free. */
 void bp_tmpfile_cleanup_stale(const char *output, const char *dir);
+
+/* ---- rtree.c: a layer's GeoPackage spatial index, packed in one pass -------- */
+
+/* The boxes of a layer's features, collected while writing (floats,
+ * rounded outwards as SQLite stores them). */
+typedef struct {
+    int64_t *id;    /* feature ids, n */
+    float *box;     /* minx, maxx, miny, maxy per feature, 4n */
+    size_t n, cap;
+} bp_rtree;
+
+void bp_rtree_init(bp_rtree *t);
+void bp_rtree_clear(bp_rtree *t);
+/* Adds feature id's box; an empty box (min > max, NaN) is not indexed, as
+ * the GeoPackage's triggers leave out empty geometries.  -1: out of
+ * memory. */
+int bp_rtree_add(bp_rtree *t, int64_t id, double minx, double maxx, double miny, double maxy);
+/* Creates the GeoPackage R-tree index rtree_<table>_<geom> of a layer
+ * created without one (SPATIAL_INDEX=NO) in the open GeoPackage db, filled
+ * with t's boxes as a packed tree, with the extension's triggers and its
+ * gpkg_extensions row.  Runs inside the caller's transaction. */
+bp_status bp_rtree_build(sqlite3 *db, const char *table, const char *geom, const char *fid, const bp_rtree *t,
+                         const char *what, bp_ctx *ctx);
 
 /* ---- pyrun.c: the QGIS scripts (map.py, report.py) ------------------------ */
 
