@@ -42,9 +42,11 @@ for r in $(seq "$RUNS"); do
     # "network read" and "network graph" are sub-phases: of "inputs" when the
     # network is read with the inputs (then "network" is the distances only),
     # of "network" in builds that read it there
-    net=$(awk '/BODNAARPLOT: inputs / {inputs = 1}
-               /BODNAARPLOT: +network (read|graph) / {if (!inputs) early += $(NF-1)}
-               /BODNAARPLOT: network / {n = $(NF-1)}
+    # (a phase line: "name  1.234 s  (peak so far 512 MiB)")
+    net=$(awk 'function secs(  i) { for (i = 2; i <= NF; i++) if ($i == "s") return $(i - 1); return 0 }
+               /BODNAARPLOT: inputs / {inputs = 1}
+               /BODNAARPLOT: +network (read|graph) / {if (!inputs) early += secs()}
+               /BODNAARPLOT: network / {n = secs()}
                END {printf "%.3f", early + n}' "$DIR/log")
     wall=$(grep 'Elapsed (wall clock)' "$DIR/log" | awk '{print $NF}' | awk -F: '{print ($1 * 60) + $2}')
     rss=$(( $(grep 'Maximum resident set size' "$DIR/log" | awk '{print $NF}') / 1024 ))

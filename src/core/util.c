@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <cpl_error.h>
 
@@ -149,7 +150,9 @@ void bp_debug_phase(const char *name, struct timespec *last)
 {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    CPLDebug("BODNAARPLOT", "%-20s %.3f s", name, bp_seconds(last, &now));
+    struct rusage ru;
+    long peak = getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss / 1024 : -1; /* KiB on Linux */
+    CPLDebug("BODNAARPLOT", "%-20s %.3f s  (peak so far %ld MiB)", name, bp_seconds(last, &now), peak);
     *last = now;
 }
 

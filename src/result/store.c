@@ -31,7 +31,11 @@
 #include <sqlite3.h>
 
 #define FORMAT "bodnaarplot-result 1"
-#define CHUNK ((size_t)64 << 20)
+/* Arrays are stored in chunks of at most CHUNK bytes: SQLite copies a
+ * value into its record while inserting it, so a chunk is what a store or
+ * a load costs in memory beyond the result itself.  Readers take chunks of
+ * any size (files of earlier versions have 64 MiB chunks). */
+#define CHUNK ((size_t)4 << 20)
 
 /* ---- writing -------------------------------------------------------------- */
 
@@ -247,21 +251,28 @@ static char *get(reader *rd, const char *name, size_t *len, int optional)
     return out;
 }
 
-/* An array of exactly 'len' bytes from its chunks into dst. */
+/* An array of exactly 'len' bytes from its chunks into dst (of any size:
+ * 4 MiB now, 64 MiB in earlier files). */
 static void get_array(reader *rd, const char *name, void *dst, size_t len)
 {
-    size_t nchunks = len ? (len + CHUNK - 1) / CHUNK : 1;
-    for (size_t k = 0; k < nchunks && rd->st == BP_OK; k++) {
+    size_t off = 0;
+    for (size_t k = 0; rd->st == BP_OK && (off < len || k == 0); k++) {
         char key[64];
         snprintf(key, sizeof key, "%s#%zu", name, k);
-        size_t n, off = k * CHUNK, want = len - off < CHUNK ? len - off : CHUNK;
-        char *part = get(rd, key, &n, 0);
-        if (!part) return;
-        if (n != want)
+        size_t n;
+        char *part = get(rd, key, &n, k > 0);
+        if (!part) {
+            if (k > 0 && rd->st == BP_OK) /* the chunks end short */
+                rd->st = bp_error(rd->ctx, BP_ERR_DATA, "%s: " BP_RESULT_TABLE ".%s has the wrong size (damaged)",
+                                  rd->path, name);
+            return;
+        }
+        if (n > len - off || (n == 0 && len > 0))
             rd->st = bp_error(rd->ctx, BP_ERR_DATA, "%s: " BP_RESULT_TABLE ".%s has the wrong size (damaged)", rd->path,
                               name);
-        else
+        else if (n)
             memcpy((char *)dst + off, part, n);
+        off += n;
         free(part);
     }
 }

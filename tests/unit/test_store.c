@@ -305,6 +305,36 @@ static void damage(void **state)
     }
 }
 
+/* Arrays come back whatever the chunk sizes (earlier versions wrote 64 MiB
+ * chunks): dist and count re-cut into chunks of 8 bytes and the rest. */
+static void other_chunk_sizes(void **state)
+{
+    (void)state;
+    char path[700];
+    new_gpkg("chunks.gpkg", path, sizeof path);
+    bp_result *a = full(), *b = bp_result_new();
+    bp_ctx *ctx = bp_ctx_new();
+    assert_int_equal(bp_result_store(a, path, "chunks.gpkg", ctx), BP_OK);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    const char *sql =
+        "INSERT INTO bodnaarplot_result SELECT 'dist#1', substr(value, 9) FROM bodnaarplot_result WHERE name = 'dist#0';"
+        "UPDATE bodnaarplot_result SET value = substr(value, 1, 8) WHERE name = 'dist#0';"
+        "INSERT INTO bodnaarplot_result SELECT 'count#1', substr(value, 9, 8) FROM bodnaarplot_result "
+        "WHERE name = 'count#0';"
+        "INSERT INTO bodnaarplot_result SELECT 'count#2', substr(value, 17) FROM bodnaarplot_result "
+        "WHERE name = 'count#0';"
+        "UPDATE bodnaarplot_result SET value = substr(value, 1, 8) WHERE name = 'count#0';";
+    char *err = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) fail_msg("%s", err);
+    sqlite3_close(db);
+    assert_int_equal(bp_result_restore(b, path, ctx), BP_OK);
+    check_equal(a, b);
+    bp_result_free(a);
+    bp_result_free(b);
+    bp_ctx_free(ctx);
+}
+
 static void not_a_result(void **state)
 {
     (void)state;
@@ -342,6 +372,7 @@ static void not_a_result(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(round_trip), cmocka_unit_test(damage),
+                                       cmocka_unit_test(other_chunk_sizes),
                                        cmocka_unit_test(not_a_result)};
     return cmocka_run_group_tests(tests, setup, teardown);
 }
