@@ -352,6 +352,27 @@ bp "${shp[@]}" --chunk 0 -o "$work/shp_memory.gpkg"
 bp "${shp[@]}" --chunk 5 -o "$work/shp_streamed.gpkg"
 assert streamed_equals_memory_shapefile "Shapefile: streamed and in-memory candidates differ, or are missing" \
     same_candidates "$work/shp_memory.gpkg" "$work/shp_streamed.gpkg"
+# a geometry repaired on the first read is repaired again (GEOS); valid ones,
+# a polygon with a hole among them, are written as read (no GEOS round trip)
+cat >"$work/extra.geojson" <<'JSON'
+{"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "EPSG:28992"}}, "features": [
+{"type": "Feature", "properties": {"kavel_id": "X-bowtie", "eigendom": "gemeente"}, "geometry": {"type": "MultiPolygon",
+ "coordinates": [[[[200000, 505000], [200100, 505100], [200100, 505000], [200000, 505100], [200000, 505000]]]]}},
+{"type": "Feature", "properties": {"kavel_id": "X-hole", "eigendom": "corporatie"}, "geometry": {"type": "MultiPolygon",
+ "coordinates": [[[[201000, 505000], [201100, 505000], [201100, 505100], [201000, 505100], [201000, 505000]],
+                  [[201040, 505040], [201060, 505040], [201060, 505060], [201040, 505060], [201040, 505040]]]]}}]}
+JSON
+ogr2ogr -f GPKG -nlt PROMOTE_TO_MULTI "$work/mixed.gpkg" "$EX/kavels.gpkg" kavels 2>/dev/null
+ogr2ogr -append -nln kavels "$work/mixed.gpkg" "$work/extra.geojson" 2>/dev/null
+mixed=("${stream[@]}")
+mixed[2]="$work/mixed.gpkg|layername=kavels"
+bp "${mixed[@]}" --chunk 0 -o "$work/mixed_memory.gpkg"
+bp "${mixed[@]}" --chunk 6 -o "$work/mixed_streamed.gpkg"
+assert streamed_equals_memory_repaired "with a repaired plot: streamed and in-memory candidates differ, or are missing" \
+    same_candidates "$work/mixed_memory.gpkg" "$work/mixed_streamed.gpkg"
+assert streamed_repaired_plot_written "the bow-tie plot is not in the output as a repaired (valid) geometry" \
+    test "$(ogrinfo -ro -q -sql "SELECT count(*) AS n FROM candidates WHERE plot_id = 'X-bowtie' AND ST_IsValid(geom)" \
+            -dialect SQLite "$work/mixed_streamed.gpkg" | grep -o '= 1')" = "= 1"
 
 # progress: nothing on a pipe; on a terminal the phase, percent and time left
 bp "${loud[@]}" -o "$work/progress.gpkg"

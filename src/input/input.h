@@ -66,6 +66,7 @@ typedef struct {
     OGRFeatureDefnH defn;   /* referenced; NULL when feat is NULL */
     char **names;           /* values of the name field, or NULL */
     int64_t *fid;
+    unsigned char *repaired; /* 1: the geometry was invalid and is repaired */
     size_t n_read, n_skipped, n_repaired;
     size_t n_degenerate;    /* skipped: a ring of < 4 points, a line of 1 */
     int max_dim;            /* 0 points, 1 lines, 2 polygons */
@@ -111,6 +112,12 @@ bp_status bp_layer_stream_next(bp_layer_stream *s, bp_layer *out, size_t max, GD
  * caller destroys it).  BP_ERR_DATA when the feature is gone. */
 bp_status bp_layer_stream_feature(bp_layer_stream *s, int64_t fid, OGRFeatureH *feat, GEOSGeometry **geom,
                                   bp_ctx *ctx);
+/* The same for a feature that needed no repair when it was read in its
+ * chunk: *feat as above, with *geom its OGR geometry (curves linearised,
+ * 2D, reprojected; the caller destroys it), without the round trip through
+ * GEOS and its validity check, which leave a valid geometry as it is. */
+bp_status bp_layer_stream_feature_ogr(bp_layer_stream *s, int64_t fid, OGRFeatureH *feat, OGRGeometryH *geom,
+                                      bp_ctx *ctx);
 /* The layer's attribute fields (owned by the stream). */
 OGRFeatureDefnH bp_layer_stream_defn(const bp_layer_stream *s);
 void bp_layer_stream_close(bp_layer_stream *s);

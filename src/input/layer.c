@@ -132,6 +132,7 @@ void bp_layer_clear(bp_layer *l, bp_geos *g)
     free(l->feat);
     free(l->names);
     free(l->fid);
+    free(l->repaired);
     free(l->what);
     if (l->defn) OGR_FD_Release(l->defn);
     memset(l, 0, sizeof *l);
@@ -146,6 +147,9 @@ static int grow(bp_layer *l, size_t *cap, int keep_attrs, int names)
     int64_t *f = realloc(l->fid, nc * sizeof *f);
     if (!f) return -1;
     l->fid = f;
+    unsigned char *rp = realloc(l->repaired, nc);
+    if (!rp) return -1;
+    l->repaired = rp;
     if (keep_attrs) {
         OGRFeatureH *ft = realloc(l->feat, nc * sizeof *ft);
         if (!ft) return -1;
@@ -273,17 +277,12 @@ typedef struct {
     size_t cap;
 } wkb_scratch;
 
-/* The geometry of feature f as a valid GEOS geometry in the analysis CRS:
- * curves linearised, 2D, transformed, repaired.  Returns BP_OK with *out
- * NULL when the feature has no geometry (or it collapsed in the repair);
- * *repaired is set when it was invalid. */
-static bp_status feature_geometry(OGRFeatureH f, OGRCoordinateTransformationH ct, wkb_scratch *ws, bp_geos *g,
-                                  const bp_crs *crs, const char *what, GEOSGeometry **out, int *repaired,
-                                  int *degen, bp_ctx *ctx)
+/* Feature f's geometry made ready in OGR, in place: curves linearised, 2D,
+ * reprojected, checked for sane coordinates; *out NULL when it has none. */
+static bp_status feature_ogr(OGRFeatureH f, OGRCoordinateTransformationH ct, const bp_crs *crs, const char *what,
+                             OGRGeometryH *out, bp_ctx *ctx)
 {
     *out = NULL;
-    *repaired = 0;
-    *degen = 0;
     OGRGeometryH og = OGR_F_GetGeometryRef(f);
     if (!og || OGR_G_IsEmpty(og)) return BP_OK;
     if (OGR_GT_IsNonLinear(OGR_G_GetGeometryType(og))) {
@@ -304,6 +303,24 @@ static bp_status feature_geometry(OGRFeatureH f, OGRCoordinateTransformationH ct
                         "%s: feature %lld has coordinates that are not numbers or lie beyond 100,000 km in %s "
                         "(a wrong CRS or damaged data)",
                         what, (long long)OGR_F_GetFID(f), crs->target_name);
+    *out = og;
+    return BP_OK;
+}
+
+/* The geometry of feature f as a valid GEOS geometry in the analysis CRS:
+ * feature_ogr, then repaired.  Returns BP_OK with *out NULL when the
+ * feature has no geometry (or it collapsed in the repair, or *degen: it is
+ * degenerate); *repaired is set when it was invalid. */
+static bp_status feature_geometry(OGRFeatureH f, OGRCoordinateTransformationH ct, wkb_scratch *ws, bp_geos *g,
+                                  const bp_crs *crs, const char *what, GEOSGeometry **out, int *repaired,
+                                  int *degen, bp_ctx *ctx)
+{
+    *out = NULL;
+    *repaired = 0;
+    *degen = 0;
+    OGRGeometryH og;
+    bp_status st = feature_ogr(f, ct, crs, what, &og, ctx);
+    if (st != BP_OK || !og) return st;
     size_t sz = (size_t)OGR_G_WkbSize(og);
     if (sz > ws->cap) {
         unsigned char *nw = realloc(ws->wkb, sz);
@@ -338,12 +355,13 @@ static bp_status feature_geometry(OGRFeatureH f, OGRCoordinateTransformationH ct
 
 /* Appends geometry and feature f to the layer (which takes both). */
 static bp_status keep_feature(bp_layer *out, size_t *cap, const bp_layer_opts *opts, int name_idx, OGRFeatureH f,
-                              GEOSGeometry *geom, bp_ctx *ctx)
+                              GEOSGeometry *geom, int repaired, bp_ctx *ctx)
 {
     if (out->n == *cap && grow(out, cap, opts->keep_attrs, name_idx >= 0) < 0)
         return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
     out->geom[out->n] = geom;
     out->fid[out->n] = (int64_t)OGR_F_GetFID(f);
+    out->repaired[out->n] = (unsigned char)repaired;
     if (name_idx >= 0) {
         const char *nm = OGR_F_IsFieldSetAndNotNull(f, name_idx) ? OGR_F_GetFieldAsString(f, name_idx) : NULL;
         out->names[out->n] = nm ? bp_strdup(nm) : NULL;
@@ -480,7 +498,7 @@ bp_status bp_layer_stream_next(bp_layer_stream *s, bp_layer *out, size_t max, GD
         out->n_repaired += (size_t)repaired;
         int dim = GEOSGeom_getDimensions_r(s->g->h, geom);
         if (dim > out->max_dim) out->max_dim = dim;
-        if ((st = keep_feature(out, &s->cap, &s->opts, s->name_idx, f, geom, ctx)) != BP_OK) {
+        if ((st = keep_feature(out, &s->cap, &s->opts, s->name_idx, f, geom, repaired, ctx)) != BP_OK) {
             GEOSGeom_destroy_r(s->g->h, geom);
             OGR_F_Destroy(f);
         }
@@ -503,11 +521,9 @@ bp_status bp_layer_stream_next(bp_layer_stream *s, bp_layer *out, size_t max, GD
     return st;
 }
 
-bp_status bp_layer_stream_feature(bp_layer_stream *s, int64_t fid, OGRFeatureH *feat, GEOSGeometry **geom,
-                                  bp_ctx *ctx)
+/* Feature fid read again, or an error naming it. */
+static bp_status read_again(bp_layer_stream *s, int64_t fid, OGRFeatureH *feat, bp_ctx *ctx)
 {
-    *feat = NULL;
-    *geom = NULL;
     CPLErrorReset();
     bp_cpl_push_quiet(ctx);
     /* A GeoPackage or SQLite source is read in one read transaction: each
@@ -515,20 +531,55 @@ bp_status bp_layer_stream_feature(bp_layer_stream *s, int64_t fid, OGRFeatureH *
        for a hot journal (five times slower), and the plots are read from
        one snapshot of the file. */
     if (!s->read_tx && sqlite_of(s->ds) && GDALDatasetStartTransaction(s->ds, FALSE) == OGRERR_NONE) s->read_tx = 1;
-    OGRFeatureH f = OGR_L_GetFeature(s->lyr, (GIntBig)fid);
+    *feat = OGR_L_GetFeature(s->lyr, (GIntBig)fid);
     CPLPopErrorHandler();
-    if (!f)
+    if (!*feat)
         return bp_error(ctx, BP_ERR_DATA, "%s: feature %lld cannot be read again (the source changed during the "
                         "run?)%s%s", s->what, (long long)fid, CPLGetLastErrorMsg()[0] ? ": " : "", bp_cpl_msg());
+    return BP_OK;
+}
+
+static bp_status gone(const bp_layer_stream *s, int64_t fid, bp_ctx *ctx)
+{
+    return bp_error(ctx, BP_ERR_DATA, "%s: feature %lld has no geometry any more (the source changed during the run?)",
+                    s->what, (long long)fid);
+}
+
+bp_status bp_layer_stream_feature(bp_layer_stream *s, int64_t fid, OGRFeatureH *feat, GEOSGeometry **geom,
+                                  bp_ctx *ctx)
+{
+    *feat = NULL;
+    *geom = NULL;
+    OGRFeatureH f;
+    bp_status st = read_again(s, fid, &f, ctx);
+    if (st != BP_OK) return st;
     int repaired, degen;
-    bp_status st = feature_geometry(f, s->ct, &s->ws, s->g, s->crs, s->what, geom, &repaired, &degen, ctx);
-    if (st == BP_OK && !*geom)
-        st = bp_error(ctx, BP_ERR_DATA, "%s: feature %lld has no geometry any more (the source changed during the "
-                      "run?)", s->what, (long long)fid);
+    st = feature_geometry(f, s->ct, &s->ws, s->g, s->crs, s->what, geom, &repaired, &degen, ctx);
+    if (st == BP_OK && !*geom) st = gone(s, fid, ctx);
     if (st != BP_OK) {
         OGR_F_Destroy(f);
         return st;
     }
+    *feat = f;
+    return BP_OK;
+}
+
+bp_status bp_layer_stream_feature_ogr(bp_layer_stream *s, int64_t fid, OGRFeatureH *feat, OGRGeometryH *geom,
+                                      bp_ctx *ctx)
+{
+    *feat = NULL;
+    *geom = NULL;
+    OGRFeatureH f;
+    bp_status st = read_again(s, fid, &f, ctx);
+    if (st != BP_OK) return st;
+    OGRGeometryH og;
+    st = feature_ogr(f, s->ct, s->crs, s->what, &og, ctx);
+    if (st == BP_OK && !og) st = gone(s, fid, ctx);
+    if (st != BP_OK) {
+        OGR_F_Destroy(f);
+        return st;
+    }
+    *geom = OGR_F_StealGeometry(f);
     *feat = f;
     return BP_OK;
 }

@@ -114,6 +114,7 @@ static bp_status set_plots(const bp_plots_opts *o, const bp_layer *pl, int fi, c
         bp_status st = bp_result_set_id(r, i, id, ctx);
         if (st != BP_OK) return st;
         r->fid[i] = pl->fid[k];
+        if (pl->repaired && pl->repaired[k]) r->flags[i] |= BP_PLOT_REPAIRED;
         GEOSGeometry *pt = GEOSPointOnSurface_r(g->h, pl->geom[k]);
         if (pt) {
             GEOSGeomGetX_r(g->h, pt, &r->px[i]);
@@ -222,6 +223,7 @@ bp_status bp_plots_stream(const bp_plots_opts *o, size_t chunk, const bp_crs *cr
         plots->feat = NULL;
         plots->names = NULL;
         plots->fid = NULL;
+        plots->repaired = NULL;
         bp_layer_report(plots, ctx);
         *geom_type = bp_plots_geom_type(dims, all_points);
         st = bp_result_check_ids(r, numeric, plots->what, ctx);

@@ -6,7 +6,9 @@
  * order the writer asks (rank order): random access by fid, which GPKG
  * (the primary key), FlatGeobuf (its feature index) and Shapefile (.shx)
  * do without a scan; the geometry is processed exactly as on the first
- * read (input/layer.c), so the output is the same as from memory.
+ * read (input/layer.c), so the output is the same as from memory: a
+ * geometry that needed no repair then is taken as OGR reads it, without
+ * the round trip through GEOS.
  */
 #include "output/output.h"
 
@@ -214,6 +216,7 @@ typedef struct {
     bp_layer_stream *s;
     bp_layer info;          /* what and defn of the stream */
     const int64_t *fid;     /* the result's feature ids */
+    const unsigned char *flags; /* the result's plot flags */
     const uint32_t *order;  /* the order the writer asks in, n of them */
     size_t n, next;         /* position in order */
     size_t window, win_start, win_n;
@@ -225,9 +228,11 @@ typedef struct {
 } source_reader;
 
 /* Reads plot i from the source: its attributes (without geometry) and its
- * geometry as an OGR geometry. */
+ * geometry as an OGR geometry.  A geometry that was valid when first read
+ * is taken as OGR made it; a repaired one is repaired again in GEOS. */
 static bp_status read_plot(source_reader *m, size_t i, OGRFeatureH *attrs, OGRGeometryH *geom, bp_ctx *ctx)
 {
+    if (!(m->flags[i] & BP_PLOT_REPAIRED)) return bp_layer_stream_feature_ogr(m->s, m->fid[i], attrs, geom, ctx);
     OGRFeatureH f;
     GEOSGeometry *gg;
     bp_status st = bp_layer_stream_feature(m->s, m->fid[i], &f, &gg, ctx);
@@ -320,6 +325,7 @@ bp_status bp_plot_reader_source(bp_plot_reader *pr, const char *spec, const char
         return st;
     }
     m->fid = r->fid;
+    m->flags = r->flags;
     m->order = r->order;
     m->n = r->n;
     pr->what = m->info.what;

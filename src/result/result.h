@@ -66,6 +66,7 @@ typedef struct {
 enum {
     BP_PLOT_POLYGON = 1,      /* the plot is an area (capacity applies) */
     BP_PLOT_FILTER_FAIL = 2,  /* the plot does not meet the SQL filter */
+    BP_PLOT_REPAIRED = 4,     /* its geometry was invalid and is repaired (read again through GEOS) */
 };
 
 /* Why a plot is knocked out for the profile (bits of knock[]). */
