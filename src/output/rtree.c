@@ -226,10 +226,10 @@ static bp_status build_tree(builder *b, const bp_rtree *t, int size)
                                                       b->what, size);
     unsigned char *blob = malloc((size_t)size);
     keyed *k = malloc((t->n ? t->n : 1) * sizeof *k);
-    uint32_t *perm = malloc((t->n ? t->n : 1) * sizeof *perm);
+    uint32_t *perm = NULL;
     uint32_t *leaf_of = malloc((t->n ? t->n : 1) * sizeof *leaf_of);
     bp_status st = BP_OK;
-    if (!blob || !k || !perm || !leaf_of) st = bp_error(b->ctx, BP_ERR_NOMEM, "out of memory");
+    if (!blob || !k || !leaf_of) st = bp_error(b->ctx, BP_ERR_NOMEM, "out of memory");
     if (st == BP_OK) {
         /* the entries along a Hilbert curve over their extent */
         float ext[4];
@@ -243,9 +243,11 @@ static bp_status build_tree(builder *b, const bp_rtree *t, int size)
             k[i] = (keyed){hilbert(x, y), (uint32_t)i};
         }
         qsort(k, t->n, sizeof *k, cmp_keyed);
+        /* the order, in place of the keys (entry i goes to bytes 4i..4i+3,
+           within the key pairs already read) */
+        perm = (uint32_t *)k;
         for (size_t i = 0; i < t->n; i++) perm[i] = k[i].entry;
     }
-    free(k);
     int height = tree_height(t->n, per);
     int64_t next = 2;
     level cur = {0}, up = {0};
@@ -271,7 +273,7 @@ static bp_status build_tree(builder *b, const bp_rtree *t, int size)
         if (step(b->rowid) != 0) st = sql_failed(b, "writing a leaf entry");
     }
     free(blob);
-    free(perm);
+    free(k);
     free(leaf_of);
     return st;
 }

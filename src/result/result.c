@@ -327,10 +327,9 @@ bp_status bp_result_alloc_decisions(bp_result *r, bp_ctx *ctx)
     r->besluit = calloc(m, 1);
     r->dtype = malloc(m);
     r->dhomes = malloc(m * sizeof *r->dhomes);
-    r->dtext = calloc(m * BP_NDTEXT, sizeof *r->dtext);
-    if (!r->besluit || !r->dtype || !r->dhomes || !r->dtext) {
-        free(r->besluit), free(r->dtype), free(r->dhomes), free(r->dtext);
-        r->besluit = NULL, r->dtype = NULL, r->dhomes = NULL, r->dtext = NULL;
+    if (!r->besluit || !r->dtype || !r->dhomes) {
+        free(r->besluit), free(r->dtype), free(r->dhomes);
+        r->besluit = NULL, r->dtype = NULL, r->dhomes = NULL;
         return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
     }
     for (size_t i = 0; i < r->n; i++) {
@@ -338,6 +337,13 @@ bp_status bp_result_alloc_decisions(bp_result *r, bp_ctx *ctx)
         r->dhomes[i] = NAN;
     }
     return BP_OK;
+}
+
+bp_status bp_result_alloc_dtext(bp_result *r, bp_ctx *ctx)
+{
+    if (r->dtext) return BP_OK;
+    r->dtext = calloc((r->n ? r->n : 1) * BP_NDTEXT, sizeof *r->dtext);
+    return r->dtext ? BP_OK : bp_error(ctx, BP_ERR_NOMEM, "out of memory");
 }
 
 bp_status bp_result_alloc_points(bp_result *r, bp_ctx *ctx)

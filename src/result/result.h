@@ -141,7 +141,7 @@ struct bp_result {
     unsigned char *besluit;   /* n, bp_besluit */
     signed char *dtype;       /* n, woningtype decided, -1 none */
     double *dhomes;           /* n, homes decided, NaN: the capacity */
-    char **dtext;             /* n * BP_NDTEXT, NULL when empty */
+    char **dtext;             /* n * BP_NDTEXT, NULL when empty; NULL when no decision has text */
 
     /* the programme (workshop/program.c); NULL until proposed */
     signed char *ptype;       /* n, type served, -1 none */
@@ -202,6 +202,9 @@ int bp_result_category(const bp_result *r, const char *name);
 /* Allocates the decision arrays (all open, no type, no homes, no text);
  * BP_OK or BP_ERR_NOMEM.  Does nothing when they exist. */
 bp_status bp_result_alloc_decisions(bp_result *r, bp_ctx *ctx);
+/* The decisions' texts (dtext), allocated when a decision has one: 32
+ * bytes a plot that most runs do not need. */
+bp_status bp_result_alloc_dtext(bp_result *r, bp_ctx *ctx);
 /* Allocates the points px/py (NaN) when missing; BP_OK or BP_ERR_NOMEM. */
 bp_status bp_result_alloc_points(bp_result *r, bp_ctx *ctx);
 /* Index of the plot with this id, or -1 (a sorted lookup built on use;

@@ -307,7 +307,7 @@ static bp_status carry_decisions(pipeline *p, bp_ctx *ctx)
         r->besluit[i] = BP_BESLUIT_OPEN;
         r->dtype[i] = -1;
         r->dhomes[i] = NAN;
-        for (int k = 0; k < BP_NDTEXT; k++) {
+        for (int k = 0; r->dtext && k < BP_NDTEXT; k++) {
             free(r->dtext[i * BP_NDTEXT + k]);
             r->dtext[i * BP_NDTEXT + k] = NULL;
         }
@@ -682,7 +682,7 @@ bp_status bp_result_read_decisions(bp_result *r, const char *gpkg, bp_ctx *ctx)
             r->besluit[i] = BP_BESLUIT_OPEN;
             r->dtype[i] = -1;
             r->dhomes[i] = NAN;
-            for (int k = 0; k < BP_NDTEXT; k++) {
+            for (int k = 0; r->dtext && k < BP_NDTEXT; k++) {
                 free(r->dtext[i * BP_NDTEXT + k]);
                 r->dtext[i * BP_NDTEXT + k] = NULL;
             }

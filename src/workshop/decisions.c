@@ -190,7 +190,10 @@ bp_status bp_decisions_apply(bp_result *r, const bp_decisions *ds, bp_decisions 
             r->besluit[i] = (unsigned char)d->besluit;
             r->dtype[i] = (signed char)d->dtype;
             r->dhomes[i] = d->dhomes;
-            for (int t = 0; t < BP_NDTEXT; t++) {
+            int texts = 0;
+            for (int t = 0; t < BP_NDTEXT; t++) texts |= d->text[t] != NULL;
+            if (texts && (st = bp_result_alloc_dtext(r, ctx)) != BP_OK) break;
+            for (int t = 0; r->dtext && t < BP_NDTEXT; t++) {
                 free(r->dtext[(size_t)i * BP_NDTEXT + t]);
                 r->dtext[(size_t)i * BP_NDTEXT + t] = d->text[t] ? bp_strdup(d->text[t]) : NULL;
             }

@@ -98,6 +98,7 @@ static void workshop_accessors(void **state)
     r->besluit[1] = BP_BESLUIT_AFGEVALLEN;
     r->dtype[1] = BP_ZORGGESCHIKT;
     r->dhomes[1] = 14;
+    assert_int_equal(bp_result_alloc_dtext(r, NULL), BP_OK);
     r->dtext[1 * BP_NDTEXT + BP_DT_ZORG] = bp_strdup("Icare");
     assert_int_equal(bp_result_besluit(r, 1), BP_BESLUIT_AFGEVALLEN);
     assert_int_equal(bp_result_decision_type(r, 1), BP_ZORGGESCHIKT);

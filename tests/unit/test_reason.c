@@ -145,6 +145,7 @@ static void buildings_and_workshop(void **state)
     assert_int_equal(bp_result_alloc_decisions(r, NULL), BP_OK);
     r->knock[4] |= BP_KO_AFGEVALLEN;
     r->knock[5] = BP_KO_AFGEVALLEN;
+    assert_int_equal(bp_result_alloc_dtext(r, NULL), BP_OK);
     r->dtext[4 * BP_NDTEXT + BP_DT_OPMERKING] = bp_strdup("te duur");
     char buf[1024];
     bp_result_reason(r, 2, buf, sizeof buf);
