@@ -672,11 +672,16 @@ static bp_status write_walk_network(writer *wr, bp_ctx *ctx)
     bp_status st = lyr ? create_def_fields(lyr, def, wr->nm, plans, &np, wr->what, ctx) : bp_ctx_status(ctx);
     if (st == BP_OK) GDALDatasetStartTransaction(wr->ds, FALSE);
     size_t m = bp_network_edge_count(net);
+    /* one feature and one line, refilled for every edge (every field is
+       set each time): millions of edges, no allocation each */
+    OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
+    OGRGeometryH line = OGR_G_CreateGeometry(wkbLineString);
+    OGR_G_SetPointCount(line, 2);
+    OGR_F_SetGeometryDirectly(f, line);
     for (size_t e = 0; e < m && st == BP_OK; e++) {
         double x0, y0, x1, y1, len, cost;
         int steps;
         bp_network_edge(net, e, &x0, &y0, &x1, &y1, &len, &cost, &steps);
-        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
         for (size_t p = 0; p < np; p++) {
             int fi = plans[p].field;
             switch (plans[p].kind) {
@@ -690,14 +695,13 @@ static bp_status write_walk_network(writer *wr, bp_ctx *ctx)
             default: break;
             }
         }
-        OGRGeometryH line = OGR_G_CreateGeometry(wkbLineString);
-        OGR_G_AddPoint_2D(line, x0, y0);
-        OGR_G_AddPoint_2D(line, x1, y1);
-        OGR_F_SetGeometryDirectly(f, line);
+        OGR_G_SetPoint_2D(line, 0, x0, y0);
+        OGR_G_SetPoint_2D(line, 1, x1, y1);
+        OGR_F_SetFID(f, OGRNullFID); /* a new row each time */
         st = write_feature(wr, lyr, f, "walk_network", ctx);
-        OGR_F_Destroy(f);
         if (st == BP_OK && (e & 4095) == 4095) st = check_stop(wr, ctx);
     }
+    OGR_F_Destroy(f);
     if (st == BP_OK && GDALDatasetCommitTransaction(wr->ds) != OGRERR_NONE)
         st = bp_error(ctx, BP_ERR_IO, "%s: writing layer walk_network failed: %s", wr->what, bp_cpl_msg());
     free(plans);
