@@ -412,6 +412,8 @@ static bp_status write_candidates(writer *wr, GDALProgressFunc progress, void *p
     size_t np = 0;
     bp_status st = create_attr_fields(wr, lyr, def, plans, &np, ctx);
     if (st == BP_OK) st = create_def_fields(lyr, def, wr->nm, plans, &np, wr->what, ctx);
+    bp_rtree *rt = index_of(wr, "candidates");
+    if (st == BP_OK && rt && bp_rtree_reserve(rt, r->n) < 0) st = bp_error(ctx, BP_ERR_NOMEM, "out of memory");
     OGRFeatureDefnH odefn = OGR_L_GetLayerDefn(lyr);
     GDALDatasetStartTransaction(wr->ds, FALSE);
     for (size_t k = 0; k < r->n && st == BP_OK; k++) {
@@ -672,6 +674,8 @@ static bp_status write_walk_network(writer *wr, bp_ctx *ctx)
     bp_status st = lyr ? create_def_fields(lyr, def, wr->nm, plans, &np, wr->what, ctx) : bp_ctx_status(ctx);
     if (st == BP_OK) GDALDatasetStartTransaction(wr->ds, FALSE);
     size_t m = bp_network_edge_count(net);
+    bp_rtree *rt = index_of(wr, "walk_network");
+    if (st == BP_OK && rt && bp_rtree_reserve(rt, m) < 0) st = bp_error(ctx, BP_ERR_NOMEM, "out of memory");
     /* one feature and one line, refilled for every edge (every field is
        set each time): millions of edges, no allocation each */
     OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));

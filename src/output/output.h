@@ -212,6 +212,9 @@ void bp_rtree_clear(bp_rtree *t);
  * the GeoPackage's triggers leave out empty geometries.  -1: out of
  * memory. */
 int bp_rtree_add(bp_rtree *t, int64_t id, double minx, double maxx, double miny, double maxy);
+/* Room for n boxes in one piece, when their number is known (no slack from
+ * growing).  -1: out of memory. */
+int bp_rtree_reserve(bp_rtree *t, size_t n);
 /* Creates the GeoPackage R-tree index rtree_<table>_<geom> of a layer
  * created without one (SPATIAL_INDEX=NO) in the open GeoPackage db, filled
  * with t's boxes as a packed tree, with the extension's triggers and its

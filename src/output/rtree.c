@@ -47,19 +47,27 @@ void bp_rtree_clear(bp_rtree *t)
     bp_rtree_init(t);
 }
 
+static int reserve(bp_rtree *t, size_t cap)
+{
+    int64_t *id2 = realloc(t->id, cap * sizeof *id2);
+    if (!id2) return -1;
+    t->id = id2;
+    float *b2 = realloc(t->box, cap * 4 * sizeof *b2);
+    if (!b2) return -1;
+    t->box = b2;
+    t->cap = cap;
+    return 0;
+}
+
+int bp_rtree_reserve(bp_rtree *t, size_t n)
+{
+    return n > t->cap ? reserve(t, n) : 0;
+}
+
 int bp_rtree_add(bp_rtree *t, int64_t id, double minx, double maxx, double miny, double maxy)
 {
     if (!(minx <= maxx) || !(miny <= maxy)) return 0; /* empty or NaN: not indexed */
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : ENTRY_GROW;
-        int64_t *id2 = realloc(t->id, cap * sizeof *id2);
-        if (!id2) return -1;
-        t->id = id2;
-        float *b2 = realloc(t->box, cap * 4 * sizeof *b2);
-        if (!b2) return -1;
-        t->box = b2;
-        t->cap = cap;
-    }
+    if (t->n == t->cap && reserve(t, t->cap ? t->cap * 2 : ENTRY_GROW) < 0) return -1;
     float *b = t->box + 4 * t->n;
     /* outwards, as SQLite rounds what it stores */
     b[0] = (float)minx;
