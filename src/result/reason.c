@@ -28,6 +28,16 @@ static double needed_area(double need, double density)
     return a;
 }
 
+/* 1 when category c had no facilities at all (run_info says 0 were used):
+ * then no distance is no route problem but a gap in the data. */
+static int no_facilities(const bp_result *r, size_t c)
+{
+    char key[160];
+    snprintf(key, sizeof key, "input.facilities.%s.features_used", r->cat[c]);
+    const char *v = bp_kv_get(&r->info, key);
+    return v && strcmp(v, "0") == 0;
+}
+
 size_t bp_result_reason(const bp_result *r, size_t i, char *buf, size_t size)
 {
     const bp_score_opts *o = &r->score_opts;
@@ -37,7 +47,10 @@ size_t bp_result_reason(const bp_result *r, size_t i, char *buf, size_t size)
     for (size_t c = 0; o->crit && c < r->ncat; c++) {
         const bp_criterion *k = &o->crit[c];
         if (k->knockout_m <= 0) continue;
-        if (isnan(dist[c]))
+        if (isnan(dist[c]) && no_facilities(r, c))
+            snprintf(line, sizeof line, "no %s in the facilities data (knock-out beyond %.0f m)", r->cat[c],
+                     k->knockout_m);
+        else if (isnan(dist[c]))
             snprintf(line, sizeof line, "no %s reachable (knock-out beyond %.0f m)", r->cat[c], k->knockout_m);
         else if (dist[c] > k->knockout_m)
             snprintf(line, sizeof line, "%s at %.0f m, beyond the knock-out distance of %.0f m", r->cat[c], dist[c],
@@ -87,8 +100,11 @@ size_t bp_result_reason(const bp_result *r, size_t i, char *buf, size_t size)
         for (size_t c = 0; c < r->ncat; c++)
             if (isnan(dist[c])) {
                 len = strlen(buf);
-                snprintf(buf + len, size - len, "%sno %s reachable over the walking network", len ? "; " : "",
-                         r->cat[c]);
+                int empty = no_facilities(r, c);
+                if (empty && o->crit && o->crit[c].knockout_m > 0) continue; /* said with the knock-out */
+                snprintf(buf + len, size - len, empty ? "%sno %s in the facilities data"
+                                                      : "%sno %s reachable over the walking network",
+                         len ? "; " : "", r->cat[c]);
             }
     }
     return strlen(buf);

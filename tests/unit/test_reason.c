@@ -70,6 +70,33 @@ static void reasons(void **state)
     }
 }
 
+/* A category without any facility in the data (run_info: 0 used) is said
+ * to be missing from the data, not unreachable, and only once. */
+static void no_facilities_in_the_data(void **state)
+{
+    (void)state;
+    for (int network = 0; network < 2; network++) {
+        bp_result *r = plots(network);
+        assert_int_equal(bp_kv_add(&r->info, "input.facilities.zorg.features_used", "0"), 0);
+        assert_int_equal(bp_kv_add(&r->info, "input.facilities.supermarkt.features_used", "12"), 0);
+        char buf[512];
+        bp_result_reason(r, 6, buf, sizeof buf);
+        assert_string_equal(buf, "no zorg in the facilities data (knock-out beyond 2000 m)");
+        /* supermarkt has facilities: still unreachable */
+        bp_result_reason(r, 1, buf, sizeof buf);
+        assert_string_equal(buf, network ? "no supermarkt reachable (knock-out beyond 1500 m); zorg at 2500 m, beyond "
+                                           "the knock-out distance of 2000 m; no supermarkt reachable over the walking "
+                                           "network"
+                                         : "no supermarkt reachable (knock-out beyond 1500 m); zorg at 2500 m, beyond "
+                                           "the knock-out distance of 2000 m");
+        /* without a knock-out distance the network part says it */
+        r->crit[1].knockout_m = 0;
+        bp_result_reason(r, 6, buf, sizeof buf);
+        assert_string_equal(buf, network ? "no zorg in the facilities data" : "");
+        bp_result_free(r);
+    }
+}
+
 static void no_knockout_distances(void **state)
 {
     (void)state;
@@ -161,8 +188,8 @@ static void buildings_and_workshop(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(reasons), cmocka_unit_test(no_knockout_distances),
-                                       cmocka_unit_test(needed_area), cmocka_unit_test(short_buffer),
+    const struct CMUnitTest tests[] = {cmocka_unit_test(reasons), cmocka_unit_test(no_facilities_in_the_data),
+                                       cmocka_unit_test(no_knockout_distances), cmocka_unit_test(needed_area), cmocka_unit_test(short_buffer),
                                        cmocka_unit_test(buildings_and_workshop)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
