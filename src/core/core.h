@@ -66,6 +66,13 @@ void bp_ctx_untrack_tmp(bp_ctx *ctx, const char *path);
  * CE_Fatal error): removes the tracked temporary files and calls the
  * fatal handler of ctx, if any. */
 void bp_ctx_fatal(bp_ctx *ctx, const char *msg);
+/* A context for a helper thread of a stage (a bp_ctx is never shared
+ * between threads): the fatal handler and temporary files of parent, no
+ * warning handler.  NULL when out of memory.  bp_ctx_adopt() then passes
+ * its warnings and its error (when parent has none) to parent, on the
+ * parent's thread, after the helper ended; free it with bp_ctx_free(). */
+bp_ctx *bp_ctx_new_helper(const bp_ctx *parent);
+void bp_ctx_adopt(bp_ctx *parent, const bp_ctx *helper);
 
 /* ---- geos.c: one GEOS context per thread ---------------------------------- */
 

@@ -48,6 +48,27 @@ bp_ctx *bp_ctx_new(void)
     return calloc(1, sizeof(bp_ctx));
 }
 
+bp_ctx *bp_ctx_new_helper(const bp_ctx *parent)
+{
+    bp_ctx *h = bp_ctx_new();
+    if (h && parent) {
+        h->ffn = parent->ffn;
+        h->fud = parent->fud;
+        memcpy(h->tmp, parent->tmp, sizeof h->tmp);
+    }
+    return h;
+}
+
+void bp_ctx_adopt(bp_ctx *parent, const bp_ctx *helper)
+{
+    if (!parent || !helper) return;
+    for (size_t i = 0; i < helper->nwarn; i++) bp_warn(parent, "%s", helper->warnings[i]);
+    if (helper->status != BP_OK && parent->status == BP_OK) {
+        parent->status = helper->status;
+        memcpy(parent->errmsg, helper->errmsg, sizeof parent->errmsg);
+    }
+}
+
 void bp_ctx_free(bp_ctx *ctx)
 {
     if (!ctx) return;

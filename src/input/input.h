@@ -67,6 +67,7 @@ typedef struct {
     char **names;           /* values of the name field, or NULL */
     int64_t *fid;
     unsigned char *repaired; /* 1: the geometry was invalid and is repaired */
+    size_t cap;             /* of the arrays */
     size_t n_read, n_skipped, n_repaired;
     size_t n_degenerate;    /* skipped: a ring of < 4 points, a line of 1 */
     int max_dim;            /* 0 points, 1 lines, 2 polygons */

@@ -389,8 +389,8 @@ struct bp_layer_stream {
     const char *what;    /* the layer's what (owned by it) */
     int name_idx;
     GIntBig total;       /* features, or -1 when the driver cannot tell cheaply */
-    size_t cap;          /* of the layer's arrays */
     size_t n_kept;       /* over all chunks */
+    size_t n_read;       /* over all chunks (for progress) */
     int end;
     bp_sql_guard wg;     /* of the where filter, when it runs in SQLite */
     sqlite3 *db;         /* that SQLite connection, or NULL */
@@ -480,8 +480,9 @@ bp_status bp_layer_stream_next(bp_layer_stream *s, bp_layer *out, size_t max, GD
     OGRFeatureH f = NULL;
     while (st == BP_OK && out->n < max && (f = OGR_L_GetNextFeature(s->lyr)) != NULL) {
         out->n_read++;
-        if (progress && s->total > 0 && (out->n_read & 1023) == 0 &&
-            !progress((double)out->n_read / (double)s->total, NULL, pdata)) {
+        s->n_read++;
+        if (progress && s->total > 0 && (s->n_read & 1023) == 0 &&
+            !progress((double)s->n_read / (double)s->total, NULL, pdata)) {
             OGR_F_Destroy(f);
             st = bp_error(ctx, BP_ERR_ABORTED, "interrupted");
             break;
@@ -498,7 +499,7 @@ bp_status bp_layer_stream_next(bp_layer_stream *s, bp_layer *out, size_t max, GD
         out->n_repaired += (size_t)repaired;
         int dim = GEOSGeom_getDimensions_r(s->g->h, geom);
         if (dim > out->max_dim) out->max_dim = dim;
-        if ((st = keep_feature(out, &s->cap, &s->opts, s->name_idx, f, geom, repaired, ctx)) != BP_OK) {
+        if ((st = keep_feature(out, &out->cap, &s->opts, s->name_idx, f, geom, repaired, ctx)) != BP_OK) {
             GEOSGeom_destroy_r(s->g->h, geom);
             OGR_F_Destroy(f);
         }
@@ -507,7 +508,7 @@ bp_status bp_layer_stream_next(bp_layer_stream *s, bp_layer *out, size_t max, GD
     if (st == BP_OK) st = where_stopped(&s->wg, s->what, s->opts.where, ctx);
     s->wg.progress = NULL;
     if (st == BP_OK && CPLGetLastErrorType() >= CE_Failure)
-        st = bp_error(ctx, BP_ERR_DATA, "%s: read error after %zu features: %s", s->what, out->n_read,
+        st = bp_error(ctx, BP_ERR_DATA, "%s: read error after %zu features: %s", s->what, s->n_read,
                       bp_cpl_msg());
     s->n_kept += out->n;
     if (st == BP_OK && !f) {

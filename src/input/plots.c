@@ -9,7 +9,11 @@
 #include "input/input.h"
 
 #include <inttypes.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,44 +193,119 @@ int bp_plots_rereadable(const bp_plots_opts *o)
     return yes;
 }
 
+/* The next chunk, read in a helper thread while the current one is
+ * measured: reading (OGR, GEOS, validity) is one core's work, and the
+ * distances leave room beside it. */
+typedef struct {
+    bp_layer_stream *s;
+    bp_layer *out;
+    size_t max;
+    GDALProgressFunc progress;
+    void *pdata;
+    int end;
+    bp_status st;
+    bp_ctx *ctx; /* the helper's (bp_ctx_new_helper) */
+} ahead;
+
+static void *read_ahead(void *arg)
+{
+    ahead *a = arg;
+    a->st = bp_layer_stream_next(a->s, a->out, a->max, a->progress, a->pdata, &a->end, a->ctx);
+    return NULL;
+}
+
+/* Adds what other counted to l. */
+static void add_counts(bp_layer *l, const bp_layer *other)
+{
+    l->n_read += other->n_read;
+    l->n_skipped += other->n_skipped;
+    l->n_repaired += other->n_repaired;
+    l->n_degenerate += other->n_degenerate;
+    if (other->max_dim > l->max_dim) l->max_dim = other->max_dim;
+}
+
 bp_status bp_plots_stream(const bp_plots_opts *o, size_t chunk, const bp_crs *crs, bp_geos *g,
                           GDALProgressFunc progress, void *pdata, bp_plots_chunk_fn fn, void *ud, bp_layer *plots,
                           OGRwkbGeometryType *geom_type, bp_result *r, bp_ctx *ctx)
 {
+    /* the reader has its own GEOS context: it runs beside fn */
+    bp_geos rg;
+    bp_status st = bp_geos_init(&rg, ctx);
+    if (st != BP_OK) return st;
     bp_layer_opts lo = {.where = o->where, .keep_attrs = 1};
     bp_layer_stream *s;
-    bp_status st = bp_layer_stream_open(&s, plots, o->source, &lo, crs, g, progress, pdata, ctx);
-    if (st != BP_OK) return st;
+    st = bp_layer_stream_open(&s, plots, o->source, &lo, crs, &rg, progress, pdata, ctx);
+    if (st != BP_OK) {
+        bp_geos_finish(&rg);
+        return st;
+    }
     int fi, numeric, end = 0, dims = 0, all_points = 1;
     num_fields nf;
     st = id_field(o, plots, r, &fi, &numeric, ctx);
     if (st == BP_OK) st = bp_result_alloc_plots(r, 0, ctx);
     if (st == BP_OK) st = num_fields_init(o, plots, r, &nf, ctx);
-    while (st == BP_OK && !end) {
+    /* two halves of a chunk: one is measured while the other is read */
+    size_t half = (chunk ? chunk : 65536) / 2;
+    if (half == 0) half = 1;
+    bp_layer other = {.what = plots->what, .defn = plots->defn}; /* borrowed */
+    bp_layer *cur = plots, *nxt = &other;
+    if (st == BP_OK) st = bp_layer_stream_next(s, cur, half, progress, pdata, &end, ctx);
+    while (st == BP_OK && cur->n > 0) {
         size_t first = r->n;
-        st = bp_layer_stream_next(s, plots, chunk ? chunk : 65536, progress, pdata, &end, ctx);
-        if (st != BP_OK || plots->n == 0) break;
-        add_kinds(plots, g, &dims, &all_points);
-        st = bp_result_grow_plots(r, first + plots->n, ctx);
-        if (st == BP_OK) st = set_plots(o, plots, fi, &nf, first, g, r, ctx);
-        if (st == BP_OK) st = fn(ud, plots->geom, plots->n, first, ctx);
+        ahead a = {.s = s, .out = nxt, .max = half, .progress = progress, .pdata = pdata, .end = 1};
+        pthread_t reader;
+        int started = 0;
+        if (!end) {
+            if (!(a.ctx = bp_ctx_new_helper(ctx))) st = bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+            else if (pthread_create(&reader, NULL, read_ahead, &a) == 0) started = 1;
+            else read_ahead(&a); /* no thread to be had: read it first, here */
+        }
+        if (st == BP_OK) {
+            add_kinds(cur, g, &dims, &all_points);
+            st = bp_result_grow_plots(r, first + cur->n, ctx);
+        }
+        if (st == BP_OK) st = set_plots(o, cur, fi, &nf, first, g, r, ctx);
+        if (st == BP_OK) st = fn(ud, cur->geom, cur->n, first, ctx);
+        if (started) pthread_join(reader, NULL);
+        if (a.ctx) {
+            bp_ctx_adopt(ctx, a.ctx); /* its warnings; its error when there is none here */
+            bp_ctx_free(a.ctx);
+            if (st == BP_OK) st = a.st;
+        }
+        if (end) break; /* that was the last chunk */
+        end = a.end;
+        bp_layer *t = cur; /* the chunk read ahead is next */
+        cur = nxt;
+        nxt = t;
     }
+    /* every feature of the other buffer goes, its counts to plots */
+    add_counts(plots, &other);
+    other.what = NULL;
+    other.defn = NULL;
+    bp_layer_clear(&other, &rg);
     bp_layer_stream_close(s);
     /* the last chunk's features go; what, defn and the counts stay */
     if (st == BP_OK) {
         bp_layer last = *plots;
         last.what = NULL;
         last.defn = NULL;
-        bp_layer_clear(&last, g);
+        bp_layer_clear(&last, &rg);
         plots->n = 0;
         plots->geom = NULL;
         plots->feat = NULL;
         plots->names = NULL;
         plots->fid = NULL;
         plots->repaired = NULL;
+        plots->cap = 0;
         bp_layer_report(plots, ctx);
         *geom_type = bp_plots_geom_type(dims, all_points);
         st = bp_result_check_ids(r, numeric, plots->what, ctx);
     }
+    bp_geos_finish(&rg);
+#ifdef __GLIBC__
+    /* the reader thread's chunks were freed in its own malloc arena, where
+       the writer's allocations would not reuse them: given back now */
+    malloc_trim(0);
+#endif
     return st;
 }

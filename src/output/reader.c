@@ -312,7 +312,8 @@ bp_status bp_plot_reader_source(bp_plot_reader *pr, const char *spec, const char
     if (!m) return bp_error(ctx, BP_ERR_NOMEM, "out of memory");
     pr->ud = m;
     bp_status st = bp_geos_init(&m->g, ctx);
-    m->window = window ? window : 65536;
+    m->window = (window ? window : 65536) / 2; /* half a chunk: the peak of the read, where two halves are held */
+    if (m->window == 0) m->window = 1;
     m->feat = calloc(m->window, sizeof *m->feat);
     m->geom = calloc(m->window, sizeof *m->geom);
     m->sorted = malloc(m->window * sizeof *m->sorted);
