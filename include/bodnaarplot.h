@@ -17,7 +17,8 @@
  * A run is: bp_config_new() -> bp_config_set()/bp_config_load_yaml()/
  * bp_config_parse_args() -> bp_run() -> bp_config_free().  Progress follows
  * GDAL's convention: a GDALProgressFunc that returns FALSE aborts the run
- * (BP_ERR_ABORTED).
+ * (BP_ERR_ABORTED).  It may be called from a helper thread of the run
+ * (reading the plots ahead), but never from two threads at once.
  *
  * A finished result can be loaded back from its GeoPackage and re-ranked
  * in memory with other weights, profile, gap weight or criteria:
