@@ -2,9 +2,11 @@
  * concurrency_test.c — the library holds no mutable global state, so two
  * runs in one process (a server) give exactly what each gives alone.
  *
- * Runs the Zwolle example (straight-line distances) and the Monaco example
- * (walking network, rollator) once each alone, then both at the same time
- * in two threads, twice over, plus a third thread that loads a result and
+ * Runs the Zwolle example (straight-line distances, all plots in memory),
+ * Zwolle streamed (no SQL filter, chunks of 50 plots: the plots read ahead
+ * in a helper thread and read again by fid when writing) and the Monaco
+ * example (walking network, rollator) once each alone, then all three at
+ * the same time, twice over, plus a thread that loads a result and
  * re-ranks it in memory with changed weights; the candidates, gemeente_gap
  * and facilities tables of the concurrent runs must equal those of the
  * lone runs row by row, and the re-ranks must equal each other.  CI also
@@ -37,7 +39,8 @@ static int failures;
 typedef struct {
     char project[1024];
     char output[1024];
-    const char *extra_key, *extra_value; /* one more setting, or NULL */
+    const char *extra_key, *extra_value;   /* one more setting, or NULL */
+    const char *extra_key2, *extra_value2; /* and another */
     bp_status st;
     char err[2048];
 } job;
@@ -51,6 +54,7 @@ static void *run_job(void *arg)
     if (j->st == BP_OK) j->st = bp_config_set(cfg, "output", j->output, NULL, ctx);
     if (j->st == BP_OK) j->st = bp_config_set(cfg, "overwrite", "true", NULL, ctx);
     if (j->st == BP_OK && j->extra_key) j->st = bp_config_set(cfg, j->extra_key, j->extra_value, NULL, ctx);
+    if (j->st == BP_OK && j->extra_key2) j->st = bp_config_set(cfg, j->extra_key2, j->extra_value2, NULL, ctx);
     if (j->st == BP_OK) j->st = bp_run(cfg, NULL, NULL, NULL, ctx);
     snprintf(j->err, sizeof j->err, "%s", bp_ctx_errmsg(ctx));
     bp_config_free(cfg);
@@ -169,9 +173,14 @@ int main(int argc, char **argv)
     }
     const char *src = argv[1], *work = argv[2];
     GDALAllRegister();
-    job straight = {0}, network = {0};
+    job straight = {0}, network = {0}, streamed = {0};
     snprintf(straight.project, sizeof straight.project, "%s/examples/zwolle/project.yaml", src);
     snprintf(network.project, sizeof network.project, "%s/examples/monaco/project.yaml", src);
+    /* streamed: no SQL filter, chunks of 50 plots: the next half-chunk is
+       read in a helper thread, the plots read again when writing */
+    snprintf(streamed.project, sizeof streamed.project, "%s/examples/zwolle/project.yaml", src);
+    streamed.extra_key = "candidates.filter", streamed.extra_value = "";
+    streamed.extra_key2 = "candidates.chunk", streamed.extra_value2 = "50";
 
     /* alone */
     snprintf(straight.output, sizeof straight.output, "%s/straight_alone.gpkg", work);
@@ -180,31 +189,39 @@ int main(int argc, char **argv)
     CHECK(straight.st == BP_OK, "zwolle alone: %s", straight.err);
     run_job(&network);
     CHECK(network.st == BP_OK, "monaco alone: %s", network.err);
+    snprintf(streamed.output, sizeof streamed.output, "%s/streamed_alone.gpkg", work);
+    run_job(&streamed);
+    CHECK(streamed.st == BP_OK, "zwolle streamed alone: %s", streamed.err);
     if (failures) return 1;
 
     /* together, twice, with a re-ranking thread beside them */
     for (int round = 0; round < 2; round++) {
-        job s = straight, n = network;
+        job s = straight, n = network, m = streamed;
         snprintf(s.output, sizeof s.output, "%s/straight_%d.gpkg", work, round);
         snprintf(n.output, sizeof n.output, "%s/network_%d.gpkg", work, round);
+        snprintf(m.output, sizeof m.output, "%s/streamed_%d.gpkg", work, round);
         rerank_job r1 = {0}, r2 = {0};
         snprintf(r1.gpkg, sizeof r1.gpkg, "%s", straight.output);
         snprintf(r2.gpkg, sizeof r2.gpkg, "%s", straight.output);
-        pthread_t ts, tn, tr;
+        pthread_t ts, tn, tm, tr;
         pthread_create(&ts, NULL, run_job, &s);
         pthread_create(&tn, NULL, run_job, &n);
+        pthread_create(&tm, NULL, run_job, &m);
         pthread_create(&tr, NULL, run_rerank, &r1);
         pthread_join(ts, NULL);
         pthread_join(tn, NULL);
+        pthread_join(tm, NULL);
         pthread_join(tr, NULL);
         run_rerank(&r2); /* the same re-ranking, alone */
         CHECK(s.st == BP_OK, "zwolle concurrently (round %d): %s", round, s.err);
         CHECK(n.st == BP_OK, "monaco concurrently (round %d): %s", round, n.err);
+        CHECK(m.st == BP_OK, "zwolle streamed concurrently (round %d): %s", round, m.err);
         CHECK(r1.st == BP_OK && r2.st == BP_OK, "re-rank: %s %s", r1.err, r2.err);
         CHECK(!strcmp(r1.top, r2.top) && r1.top[0], "re-rank concurrently gives other ranks:\n  %s\n  %s", r1.top,
               r2.top);
         if (s.st == BP_OK) compare(straight.output, s.output);
         if (n.st == BP_OK) compare(network.output, n.output);
+        if (m.st == BP_OK) compare(streamed.output, m.output);
     }
     /* the same pipeline twice at once, into two outputs */
     job a = straight, b = straight;
@@ -224,6 +241,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "%d failure(s)\n", failures);
         return 1;
     }
-    printf("ok - two pipelines (straight and network) and a re-rank at once equal the lone runs\n");
+    printf("ok - three pipelines (straight, streamed and network) and a re-rank at once equal the lone runs\n");
     return 0;
 }
