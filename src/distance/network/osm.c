@@ -421,23 +421,20 @@ static GEOSGeometry *way_polygon(ctxt *c, size_t w)
     return ring ? GEOSGeom_createPolygon_r(c->h, ring, NULL, 0) : NULL;
 }
 
-/* Rings of a multipolygon relation: member ways joined end to end by node
- * id.  Returns the polygon (holes inside the outer ring that contains
- * them, by geometry), or NULL when a member is missing or a ring does not
- * close. */
-static GEOSGeometry *relation_polygon(ctxt *c, const relation *r)
+/* The member ways of relation r joined into closed rings (a way continues
+ * the ring where one of its ends meets the ring's open end), as GEOS rings
+ * with their areas, appended to rings/area (*nrings of them; the caller
+ * frees them also on failure).  0 when a member way is missing or a ring
+ * does not close. */
+static int relation_rings(ctxt *c, const relation *r, GEOSGeometry **rings, double *area, size_t *nrings)
 {
     osm_state *s = c->s;
-    GEOSContextHandle_t h = c->h;
     size_t nm = r->mcount;
     size_t *way = malloc((nm ? nm : 1) * sizeof *way);
     unsigned char *used = calloc(nm ? nm : 1, 1);
     int64_t *seq = NULL;
     size_t nseq = 0, capseq = 0;
-    GEOSGeometry **rings = calloc(nm ? nm : 1, sizeof *rings);
-    double *area = calloc(nm ? nm : 1, sizeof *area);
-    size_t nrings = 0;
-    int ok = way && used && rings && area;
+    int ok = way && used;
     for (size_t i = 0; ok && i < nm; i++) {
         size_t w = find_id(s->wid, c->wperm, s->nw, s->mway[r->mfirst + i]);
         if (w == (size_t)-1 || s->wstart[w + 1] - s->wstart[w] < 2) ok = 0;
@@ -481,77 +478,109 @@ static GEOSGeometry *relation_polygon(ctxt *c, const relation *r)
         if (!ok || nseq < 4 || coords(c, seq, nseq) != 0) { ok = 0; break; }
         double a2 = 0;
         for (size_t k = 0; k + 1 < nseq; k++) a2 += c->x[k] * c->y[k + 1] - c->x[k + 1] * c->y[k];
-        GEOSGeometry *ring = make_ring(h, c->x, c->y, nseq);
+        GEOSGeometry *ring = make_ring(c->h, c->x, c->y, nseq);
         if (!ring) { ok = 0; break; }
-        area[nrings] = fabs(a2) / 2;
-        rings[nrings++] = ring;
+        area[*nrings] = fabs(a2) / 2;
+        rings[(*nrings)++] = ring;
     }
     free(seq);
     free(way);
     free(used);
-    GEOSGeometry *out = NULL;
-    if (ok && nrings) {
-        /* largest first; a ring inside an outer (and not in one of its
-           holes) is a hole of the smallest such outer */
-        for (size_t i = 1; i < nrings; i++)
-            for (size_t j = i; j > 0 && area[j] > area[j - 1]; j--) {
-                double ta = area[j]; area[j] = area[j - 1]; area[j - 1] = ta;
-                GEOSGeometry *tg = rings[j]; rings[j] = rings[j - 1]; rings[j - 1] = tg;
+    return ok;
+}
+
+/* Which ring lies in which.  Sorts the rings largest first; a ring inside
+ * an outer ring (and not in one of its holes) is a hole of the smallest
+ * such outer: parent[i] is that outer, or (size_t)-1 for an outer ring,
+ * whose polygon goes to shell[i].  0 on failure. */
+static int nest_rings(GEOSContextHandle_t h, GEOSGeometry **rings, double *area, size_t nrings, size_t *parent,
+                      GEOSGeometry **shell)
+{
+    for (size_t i = 1; i < nrings; i++)
+        for (size_t j = i; j > 0 && area[j] > area[j - 1]; j--) {
+            double ta = area[j]; area[j] = area[j - 1]; area[j - 1] = ta;
+            GEOSGeometry *tg = rings[j]; rings[j] = rings[j - 1]; rings[j - 1] = tg;
+        }
+    for (size_t i = 0; i < nrings; i++) {
+        parent[i] = (size_t)-1;
+        double px, py;
+        GEOSCoordSeq_getXY_r(h, GEOSGeom_getCoordSeq_r(h, rings[i]), 0, &px, &py);
+        GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, px, py);
+        for (size_t j = i; pt && j-- > 0;) {
+            if (!shell[j]) continue;
+            if (GEOSContains_r(h, shell[j], pt) == 1) {
+                /* inside outer j: a hole, unless inside one of j's holes */
+                int in_hole = 0;
+                for (size_t k = j + 1; k < i && !in_hole; k++)
+                    if (parent[k] == j) {
+                        GEOSGeometry *hr = GEOSGeom_clone_r(h, rings[k]);
+                        GEOSGeometry *hp = hr ? GEOSGeom_createPolygon_r(h, hr, NULL, 0) : NULL;
+                        in_hole = hp && GEOSContains_r(h, hp, pt) == 1;
+                        if (hp) GEOSGeom_destroy_r(h, hp);
+                    }
+                if (!in_hole) parent[i] = j;
+                break;
             }
+        }
+        if (pt) GEOSGeom_destroy_r(h, pt);
+        if (parent[i] == (size_t)-1) {
+            GEOSGeometry *sr = GEOSGeom_clone_r(h, rings[i]);
+            shell[i] = sr ? GEOSGeom_createPolygon_r(h, sr, NULL, 0) : NULL;
+            if (!shell[i]) return 0;
+        }
+    }
+    return 1;
+}
+
+/* Each outer ring with its holes (nest_rings), as one polygon or a
+ * multipolygon; the rings used are taken out of rings[].  NULL on
+ * failure. */
+static GEOSGeometry *rings_to_polygons(GEOSContextHandle_t h, GEOSGeometry **rings, const size_t *parent,
+                                       GEOSGeometry *const *shell, size_t nrings)
+{
+    GEOSGeometry **polys = calloc(nrings, sizeof *polys);
+    size_t np = 0;
+    int ok = polys != NULL;
+    for (size_t i = 0; ok && i < nrings; i++) {
+        if (!shell[i]) continue;
+        size_t nh = 0;
+        for (size_t k = 0; k < nrings; k++) nh += parent[k] == i;
+        GEOSGeometry **holes = malloc((nh ? nh : 1) * sizeof *holes);
+        if (!holes) { ok = 0; break; }
+        nh = 0;
+        for (size_t k = 0; k < nrings; k++)
+            if (parent[k] == i) holes[nh++] = rings[k], rings[k] = NULL;
+        GEOSGeometry *outer = rings[i];
+        rings[i] = NULL;
+        polys[np] = GEOSGeom_createPolygon_r(h, outer, holes, (unsigned)nh);
+        free(holes);
+        if (!polys[np]) { ok = 0; break; }
+        np++;
+    }
+    GEOSGeometry *out = NULL;
+    if (ok && np) out = np == 1 ? polys[0] : GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, polys, (unsigned)np);
+    else
+        for (size_t i = 0; polys && i < np; i++) GEOSGeom_destroy_r(h, polys[i]);
+    free(polys);
+    return out;
+}
+
+/* Rings of a multipolygon relation: member ways joined end to end by node
+ * id.  Returns the polygon (holes inside the outer ring that contains
+ * them, by geometry), or NULL when a member is missing or a ring does not
+ * close. */
+static GEOSGeometry *relation_polygon(ctxt *c, const relation *r)
+{
+    GEOSContextHandle_t h = c->h;
+    size_t nm = r->mcount, nrings = 0;
+    GEOSGeometry **rings = calloc(nm ? nm : 1, sizeof *rings);
+    double *area = calloc(nm ? nm : 1, sizeof *area);
+    GEOSGeometry *out = NULL;
+    if (rings && area && relation_rings(c, r, rings, area, &nrings) && nrings) {
         size_t *parent = malloc(nrings * sizeof *parent);
         GEOSGeometry **shell = calloc(nrings, sizeof *shell);
-        ok = parent && shell;
-        for (size_t i = 0; ok && i < nrings; i++) {
-            parent[i] = (size_t)-1;
-            double px, py;
-            GEOSCoordSeq_getXY_r(h, GEOSGeom_getCoordSeq_r(h, rings[i]), 0, &px, &py);
-            GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, px, py);
-            for (size_t j = i; pt && j-- > 0;) {
-                if (!shell[j]) continue;
-                if (GEOSContains_r(h, shell[j], pt) == 1) {
-                    /* inside outer j: a hole, unless inside one of j's holes */
-                    int in_hole = 0;
-                    for (size_t k = j + 1; k < i && !in_hole; k++)
-                        if (parent[k] == j) {
-                            GEOSGeometry *hr = GEOSGeom_clone_r(h, rings[k]);
-                            GEOSGeometry *hp = hr ? GEOSGeom_createPolygon_r(h, hr, NULL, 0) : NULL;
-                            in_hole = hp && GEOSContains_r(h, hp, pt) == 1;
-                            if (hp) GEOSGeom_destroy_r(h, hp);
-                        }
-                    if (!in_hole) parent[i] = j;
-                    break;
-                }
-            }
-            if (pt) GEOSGeom_destroy_r(h, pt);
-            if (parent[i] == (size_t)-1) {
-                GEOSGeometry *sr = GEOSGeom_clone_r(h, rings[i]);
-                shell[i] = sr ? GEOSGeom_createPolygon_r(h, sr, NULL, 0) : NULL;
-                if (!shell[i]) ok = 0;
-            }
-        }
-        /* the polygons: each outer with its holes */
-        GEOSGeometry **polys = ok ? calloc(nrings, sizeof *polys) : NULL;
-        size_t np = 0;
-        for (size_t i = 0; polys && i < nrings; i++) {
-            if (!shell[i]) continue;
-            size_t nh = 0;
-            for (size_t k = 0; k < nrings; k++) nh += parent[k] == i;
-            GEOSGeometry **holes = malloc((nh ? nh : 1) * sizeof *holes);
-            if (!holes) { ok = 0; break; }
-            nh = 0;
-            for (size_t k = 0; k < nrings; k++)
-                if (parent[k] == i) holes[nh++] = rings[k], rings[k] = NULL;
-            GEOSGeometry *outer = rings[i];
-            rings[i] = NULL;
-            polys[np] = GEOSGeom_createPolygon_r(h, outer, holes, (unsigned)nh);
-            free(holes);
-            if (!polys[np]) { ok = 0; break; }
-            np++;
-        }
-        if (ok && np) out = np == 1 ? polys[0] : GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, polys, (unsigned)np);
-        else
-            for (size_t i = 0; polys && i < np; i++) GEOSGeom_destroy_r(h, polys[i]);
-        free(polys);
+        if (parent && shell && nest_rings(h, rings, area, nrings, parent, shell))
+            out = rings_to_polygons(h, rings, parent, shell, nrings);
         for (size_t i = 0; shell && i < nrings; i++)
             if (shell[i]) GEOSGeom_destroy_r(h, shell[i]);
         free(shell);
