@@ -23,7 +23,7 @@ run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 echo "== tests under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     run_suite build-asan -DBP_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
-echo "== two pipelines at once under ThreadSanitizer (build-tsan/)"
+echo "== three pipelines at once under ThreadSanitizer (build-tsan/)"
 cmake -S . -B build-tsan -DBP_TESTS=ON -DBP_TSAN=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build build-tsan -j"$jobs" --target concurrency_test bodnaarplot serve_rank_helper >/dev/null
 tsan_work=$(mktemp -d)
