@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test.sh — installs what the tests need, builds, and runs every test twice:
 # in a normal build (build/) and in an AddressSanitizer+UBSan build
-# (build-asan/); then the concurrency test (two pipelines and a re-rank in
+# (build-asan/); then the concurrency test (three pipelines and a re-rank in
 # one process) and the live server's test (concurrent mixed requests) once
 # more under ThreadSanitizer (build-tsan/).  This is what
 # CI runs (.ci/run).
