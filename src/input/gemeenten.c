@@ -101,21 +101,6 @@ static bp_status group(const bp_layer *layer, const char *code_field, const char
 }
 
 
-/* Frees the features and geometries of a layer, keeping its name and
- * counts (for run_info); bp_layer_clear() still frees the rest. */
-static void drop_features(bp_layer *l, bp_geos *g)
-{
-    bp_layer kept = *l;
-    l->what = NULL;
-    bp_layer_clear(l, g);
-    l->what = kept.what;
-    l->n = kept.n;
-    l->n_read = kept.n_read;
-    l->n_skipped = kept.n_skipped;
-    l->n_repaired = kept.n_repaired;
-    l->max_dim = kept.max_dim;
-}
-
 bp_status bp_gemeenten_read(const bp_gemeenten_opts *o, const bp_crs *crs, bp_geos *g, bp_result *r,
                             GEOSGeometry ***geoms, bp_layer *layer_out, bp_ctx *ctx)
 {
@@ -127,7 +112,9 @@ bp_status bp_gemeenten_read(const bp_gemeenten_opts *o, const bp_crs *crs, bp_ge
     bp_layer_report(layer, ctx);
     st = group(layer, o->code_field, o->name_field, g, r, geoms, ctx);
     /* the unions are what the run needs; the parts only count */
-    drop_features(layer, g);
+    size_t n = layer->n; /* the count stays for run_info */
+    bp_layer_drop_features(layer, g);
+    layer->n = n;
     if (!layer_out) bp_layer_clear(layer, g);
     return st;
 }

@@ -124,6 +124,9 @@ OGRFeatureDefnH bp_layer_stream_defn(const bp_layer_stream *s);
 void bp_layer_stream_close(bp_layer_stream *s);
 /* Frees what the layer holds (g: the context its geometries were made in). */
 void bp_layer_clear(bp_layer *l, bp_geos *g);
+/* Frees its features (n becomes 0) and keeps what, defn and the counts,
+ * for the report and run_info; bp_layer_clear() still frees the rest. */
+void bp_layer_drop_features(bp_layer *l, bp_geos *g);
 /* Warns when features were repaired or skipped. */
 void bp_layer_report(const bp_layer *l, bp_ctx *ctx);
 /* Adds input.PREFIX.* rows (source, features read, used, repaired,

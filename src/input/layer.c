@@ -138,6 +138,21 @@ void bp_layer_clear(bp_layer *l, bp_geos *g)
     memset(l, 0, sizeof *l);
 }
 
+void bp_layer_drop_features(bp_layer *l, bp_geos *g)
+{
+    bp_layer kept = *l;
+    l->what = NULL;
+    l->defn = NULL;
+    bp_layer_clear(l, g);
+    l->what = kept.what;
+    l->defn = kept.defn;
+    l->n_read = kept.n_read;
+    l->n_skipped = kept.n_skipped;
+    l->n_repaired = kept.n_repaired;
+    l->n_degenerate = kept.n_degenerate;
+    l->max_dim = kept.max_dim;
+}
+
 static int grow(bp_layer *l, size_t *cap, int keep_attrs, int names)
 {
     size_t nc = *cap ? *cap * 2 : 1024;

@@ -280,23 +280,11 @@ bp_status bp_plots_stream(const bp_plots_opts *o, size_t chunk, const bp_crs *cr
     }
     /* every feature of the other buffer goes, its counts to plots */
     add_counts(plots, &other);
-    other.what = NULL;
-    other.defn = NULL;
-    bp_layer_clear(&other, &rg);
+    bp_layer_drop_features(&other, &rg); /* what and defn are borrowed from plots */
     bp_layer_stream_close(s);
     /* the last chunk's features go; what, defn and the counts stay */
     if (st == BP_OK) {
-        bp_layer last = *plots;
-        last.what = NULL;
-        last.defn = NULL;
-        bp_layer_clear(&last, &rg);
-        plots->n = 0;
-        plots->geom = NULL;
-        plots->feat = NULL;
-        plots->names = NULL;
-        plots->fid = NULL;
-        plots->repaired = NULL;
-        plots->cap = 0;
+        bp_layer_drop_features(plots, &rg);
         bp_layer_report(plots, ctx);
         *geom_type = bp_plots_geom_type(dims, all_points);
         st = bp_result_check_ids(r, numeric, plots->what, ctx);

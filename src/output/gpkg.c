@@ -171,6 +171,7 @@ typedef struct {
         bp_rtree boxes;
     } idx[8];                  /* the layers' boxes for their indexes */
     size_t nidx;
+    bp_rtree *rt;              /* the boxes of the layer being written, or NULL */
 } writer;
 
 /* BP_ERR_ABORTED when the progress callback says stop: every layer and
@@ -193,27 +194,22 @@ static OGRLayerH create_layer(writer *wr, const bp_layerdef *def, OGRSpatialRefe
     const char *opts[] = {"FID=fid", "GEOMETRY_NAME=geom", "SPATIAL_INDEX=NO", ident, desc, NULL};
     OGRLayerH lyr = GDALDatasetCreateLayer(wr->ds, def->name, gt == wkbNone ? NULL : srs, gt, (char **)opts);
     if (!lyr) bp_error(ctx, BP_ERR_IO, "%s: cannot create layer %s: %s", wr->what, def->name, bp_cpl_msg());
+    wr->rt = NULL;
     if (lyr && gt != wkbNone && wr->own_index && wr->nidx < sizeof wr->idx / sizeof *wr->idx) {
         wr->idx[wr->nidx].table = def->name;
-        bp_rtree_init(&wr->idx[wr->nidx++].boxes);
+        wr->rt = &wr->idx[wr->nidx++].boxes;
+        bp_rtree_init(wr->rt);
     }
     return lyr;
 }
 
-/* The boxes of layer 'table' for its spatial index, or NULL. */
-static bp_rtree *index_of(writer *wr, const char *table)
-{
-    for (size_t k = 0; k < wr->nidx; k++)
-        if (strcmp(wr->idx[k].table, table) == 0) return &wr->idx[k].boxes;
-    return NULL;
-}
-
-/* Writes feature f to layer 'layer', its box to the layer's index. */
+/* Writes feature f to the layer just created ('layer' names it in
+ * messages), its box to the layer's index. */
 static bp_status write_feature(writer *wr, OGRLayerH lyr, OGRFeatureH f, const char *layer, bp_ctx *ctx)
 {
     if (OGR_L_CreateFeature(lyr, f) != OGRERR_NONE)
         return bp_error(ctx, BP_ERR_IO, "%s: writing layer %s failed: %s", wr->what, layer, bp_cpl_msg());
-    bp_rtree *rt = index_of(wr, layer);
+    bp_rtree *rt = wr->rt;
     OGRGeometryH g = rt ? OGR_F_GetGeometryRef(f) : NULL;
     if (g && !OGR_G_IsEmpty(g)) {
         OGREnvelope e;
@@ -421,8 +417,7 @@ static bp_status write_candidates(writer *wr, GDALProgressFunc progress, void *p
     size_t np = 0;
     bp_status st = create_attr_fields(wr, lyr, def, plans, &np, ctx);
     if (st == BP_OK) st = create_def_fields(lyr, def, wr->nm, plans, &np, wr->what, ctx);
-    bp_rtree *rt = index_of(wr, "candidates");
-    if (st == BP_OK && rt && bp_rtree_reserve(rt, r->n) < 0) st = bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+    if (st == BP_OK && wr->rt && bp_rtree_reserve(wr->rt, r->n) < 0) st = bp_error(ctx, BP_ERR_NOMEM, "out of memory");
     OGRFeatureDefnH odefn = OGR_L_GetLayerDefn(lyr);
     GDALDatasetStartTransaction(wr->ds, FALSE);
     for (size_t k = 0; k < r->n && st == BP_OK; k++) {
@@ -683,8 +678,7 @@ static bp_status write_walk_network(writer *wr, bp_ctx *ctx)
     bp_status st = lyr ? create_def_fields(lyr, def, wr->nm, plans, &np, wr->what, ctx) : bp_ctx_status(ctx);
     if (st == BP_OK) GDALDatasetStartTransaction(wr->ds, FALSE);
     size_t m = bp_network_edge_count(net);
-    bp_rtree *rt = index_of(wr, "walk_network");
-    if (st == BP_OK && rt && bp_rtree_reserve(rt, m) < 0) st = bp_error(ctx, BP_ERR_NOMEM, "out of memory");
+    if (st == BP_OK && wr->rt && bp_rtree_reserve(wr->rt, m) < 0) st = bp_error(ctx, BP_ERR_NOMEM, "out of memory");
     /* one feature and one line, refilled for every edge (every field is
        set each time): millions of edges, no allocation each */
     OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
